@@ -1,0 +1,48 @@
+"""The `runctl` command line: thin commands over the library.
+
+Each command lives in its own module with a `register(app)` function. Nothing
+heavy is imported here: command bodies import the layers they need lazily so
+`runctl validate` never pays for pulumi or boto3.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from runctl_iac import __version__
+
+COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost")
+
+app = typer.Typer(
+    name="runctl",
+    help="Describe a GPU training environment in YAML; plan it, cost it, apply it, tear it down.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"runctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """runctl: GPU training environments on AWS from a YAML spec."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"runctl_iac.cli.{_name}").register(app)
+
+
+def main() -> None:
+    app()

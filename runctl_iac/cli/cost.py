@@ -1,0 +1,7 @@
+"""`runctl cost` (being written)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

@@ -1,0 +1,112 @@
+"""One diagnostic type for every user-facing problem, and the stable codes.
+
+A code's letter follows its usual severity (E error, W warning); the number is
+stable across releases. The table below is the documentation: the README's
+code list is generated from it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+# code -> one-line summary. Grouped by tier: load, schema, semantic, stack, policy, compile.
+CODES: dict[str, str] = {
+    # E01xx: reading the file
+    "E0101": "file not found or not readable",
+    "E0102": "file larger than the size limit",
+    "E0103": "file is not valid UTF-8",
+    "E0104": "file is empty",
+    "E0105": "YAML syntax error",
+    "E0106": "duplicate key in a mapping",
+    "E0107": "tab character in indentation",
+    "E0108": "too many YAML alias expansions (possible 'billion laughs')",
+    "E0109": "document root is not a mapping",
+    "E0110": "unsupported YAML construct (tags, complex keys, multiple documents)",
+    # E02xx: schema
+    "E0201": "unknown key",
+    "E0202": "wrong type",
+    "E0203": "required key missing",
+    "E0204": "value does not match the expected format",
+    "E0205": "value is not one of the allowed values",
+    "E0206": "number out of range",
+    "E0207": "value violates a schema constraint",
+    # E03xx: semantic checks
+    "E0301": "EBS volume setting outside AWS limits for its type",
+    "E0302": "training.on names an instance group that does not exist",
+    "E0303": "instance mounts a volume that does not exist",
+    "E0304": "checkpoints.bucket names a bucket that does not exist",
+    "E0305": "mount path is not absolute",
+    "E0306": "mount path used twice on one instance group",
+    "E0307": "volume mounted by more than one instance group",
+    "E0308": "duration does not parse or is out of range",
+    "E0309": "spot max price must be greater than zero",
+    "E0310": "name is both a secret and a plain env variable",
+    # E04xx / W04xx: stacks and overlays
+    "E0401": "invalid stack name",
+    "W0402": "no overlay file for this stack; the spec is used as is",
+    # E05xx / W05xx: plan-time policy and review
+    "E0501": "hourly cost exceeds budget.max_hourly_usd",
+    "E0502": "cost per run exceeds budget.max_run_usd",
+    "E0503": "more instances than the configured cap",
+    "E0504": "region not in the configured allowlist",
+    "E0505": "instance type not in the configured allowlist",
+    "E0506": "required tag missing",
+    "W0507": "change deletes or replaces data (volume or bucket not retained)",
+    "E0507": "change deletes or replaces data and --fail-on-data-loss is set",
+    "E0508": "volume shrink is not possible",
+    "W0509": "cost estimate incomplete (unknown price)",
+    "E0510": "project configuration (runctl.toml / [tool.runctl]) is invalid",
+    "E0511": "plan base could not be read (git ref, snapshot or --against file)",
+    # E06xx: compile and program
+    "E0601": "secret environment variable not set",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with a position: rendered as `file:line:col: severity[CODE] path: message`."""
+
+    severity: Severity
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {self.code!r}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+@dataclass
+class DiagnosticError(Exception):
+    """Raised by library code when it cannot go on; carries the diagnostics to print."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{d.code} {d.path}: {d.message}" for d in self.diagnostics)
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)

@@ -1,0 +1,160 @@
+"""The typed spec: frozen dataclasses with defaults applied.
+
+Built only by `runctl_iac.spec.load` after the schema and semantic checks pass,
+so consumers can trust every field. `Spec.source` maps field paths to the file
+position that holds the value (spec or stack overlay) so later tiers (policy,
+plan) can point diagnostics at the responsible line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, Mapping
+
+PathT = tuple[str | int, ...]
+
+DEFAULT_IMAGE = "dlami-pytorch"
+DEFAULT_DISK_GB = 200
+DEFAULT_STACK = "dev"
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Field path -> Location of the node holding it (the key's value, or the key for mappings)."""
+
+    positions: Mapping[PathT, Location] = field(default_factory=dict)  # path -> its value node
+    keys: Mapping[PathT, Location] = field(default_factory=dict)  # path -> its key in the parent mapping
+    default_file: str = "<spec>"
+
+    def locate_key(self, path: PathT) -> Location:
+        """Where the key of `path` is written (for unknown or misplaced keys); falls back to `locate`."""
+        loc = self.keys.get(tuple(path))
+        return loc if loc is not None else self.locate(path)
+
+    def locate(self, path: PathT) -> Location:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while True:
+            loc = self.positions.get(p)
+            if loc is not None:
+                return loc
+            if not p:
+                return Location(self.default_file, 1, 1)
+            p = p[:-1]
+
+
+@dataclass(frozen=True)
+class Duration:
+    text: str  # as written, e.g. "90m"
+    seconds: int
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal(self.seconds) / Decimal(3600)
+
+
+@dataclass(frozen=True)
+class LifecycleRule:
+    prefix: str
+    expire_after_days: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    versioning: bool = False
+    lifecycle: tuple[LifecycleRule, ...] = ()
+    retain: bool = False
+
+
+VolumeType = Literal["gp3", "gp2", "io1", "io2", "st1", "sc1"]
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    size_gb: int
+    type: VolumeType = "gp3"
+    iops: int | None = None
+    throughput_mbps: int | None = None
+    from_snapshot: str | None = None
+    retain: bool = False
+
+
+@dataclass(frozen=True)
+class Spot:
+    max_price_usd: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Mount:
+    volume: str
+    path: str
+
+
+@dataclass(frozen=True)
+class InstanceGroup:
+    name: str
+    type: str
+    count: int = 1
+    spot: Spot | None = None  # None: on-demand
+    image: str = DEFAULT_IMAGE
+    disk_gb: int = DEFAULT_DISK_GB
+    mounts: tuple[Mount, ...] = ()  # from `volumes:`, in spec order
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    dir: str
+    bucket: str | None = None
+    every: Duration | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    on: str
+    run: str
+    code: str | None = None
+    setup: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # environment variable NAMES only; values never enter a Spec
+    checkpoints: Checkpoints | None = None
+    max_runtime: Duration | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_hourly_usd: Decimal | None = None
+    max_run_usd: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Network:
+    subnet: str | None = None
+    vpc: str | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: int
+    name: str
+    region: str
+    stack: str = DEFAULT_STACK  # the stack it was loaded for (not a spec key)
+    target: Literal["aws", "local"] = "aws"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    ttl: Duration | None = None
+    budget: Budget = field(default_factory=Budget)
+    network: Network = field(default_factory=Network)
+    buckets: Mapping[str, Bucket] = field(default_factory=dict)
+    volumes: Mapping[str, Volume] = field(default_factory=dict)
+    instances: Mapping[str, InstanceGroup] = field(default_factory=dict)
+    training: Training | None = None
+    source: SourceMap = field(default_factory=SourceMap, compare=False, repr=False)
