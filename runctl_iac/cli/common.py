@@ -14,7 +14,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"

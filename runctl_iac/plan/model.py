@@ -12,7 +12,7 @@ from typing import Any, Literal
 from runctl_iac.diagnostics import Diagnostic
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     REPLACE = "replace"

@@ -8,9 +8,10 @@ plan) can point diagnostics at the responsible line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Mapping
+from typing import Literal
 
 PathT = tuple[str | int, ...]
 
