@@ -66,6 +66,7 @@ CODES: dict[str, str] = {
     "W0509": "cost estimate incomplete (unknown price)",
     "E0510": "project configuration (runctl.toml / [tool.runctl]) is invalid",
     "E0511": "plan base could not be read (git ref, snapshot or --against file)",
+    "E0512": "live spot prices could not be read (--live-prices)",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
 }

@@ -8,6 +8,7 @@ heavy is imported here: command bodies import the layers they need lazily so
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
@@ -45,4 +46,17 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    app()
+    """Entry point. Usage errors exit 1, not click's 2: DESIGN.md reserves 2 for
+    `plan --detailed-exitcode` ("the plan has changes"), which CI must never
+    confuse with a mistyped flag."""
+    import click
+
+    try:
+        result = app(standalone_mode=False)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(1)
+    except click.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -25,16 +25,16 @@ STACKS_DIR_HELP = "Folder holding the stack overlays, instead of stacks/ next to
 
 
 def stack_option() -> str | None:
-    return typer.Option(None, "--stack", "-s", help=STACK_HELP, show_default=False)  # type: ignore[no-any-return]
+    return typer.Option(None, "--stack", "-s", help=STACK_HELP, show_default=False)
 
 
 def stacks_dir_option() -> Path | None:
-    return typer.Option(None, "--stacks-dir", help=STACKS_DIR_HELP, show_default=False)  # type: ignore[no-any-return]
+    return typer.Option(None, "--stacks-dir", help=STACKS_DIR_HELP, show_default=False)
 
 
 def output_option(*allowed: OutputFormat) -> OutputFormat:
     names = "|".join(a.value for a in allowed)
-    return typer.Option(  # type: ignore[no-any-return]
+    return typer.Option(
         OutputFormat.text, "--output", "-o", help=f"Output format: {names}.", case_sensitive=False
     )
 

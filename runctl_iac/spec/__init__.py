@@ -1,0 +1,130 @@
+"""Loading a spec: YAML (+ stack overlay) -> checked, typed `Spec`, or diagnostics.
+
+    result = load_spec("examples/quickstart.yaml", stack="ci")
+    if result.spec is None: print the result.diagnostics
+
+Tiers, cheapest first: read and parse YAML with positions (`yamlload`), merge the stack
+overlay (`overlay`), then JSON Schema, semantic checks and the typed Spec (`check`). A tier
+that reports an error stops the load; warnings are kept alongside a Spec.
+
+This module stays import-light (no jsonschema until a file has parsed, no cloud SDKs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
+from runctl_iac.spec.model import DEFAULT_STACK, SourceMap, Spec
+from runctl_iac.spec.yamlload import YamlDoc, load_yaml, load_yaml_file
+
+__all__ = [
+    "DEFAULT_STACK",
+    "STACK_NAME",
+    "LoadResult",
+    "load_spec",
+    "load_spec_bytes",
+    "load_spec_or_raise",
+    "overlay_path",
+]
+
+STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+@dataclass
+class LoadResult:
+    spec: Spec | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None and not has_errors(self.diagnostics)
+
+
+def overlay_path(spec_path: str | Path, stack: str, stacks_dir: str | Path | None = None) -> Path:
+    """`<stacks_dir>/<stack>.yaml`, by default `stacks/` next to the spec."""
+    folder = Path(stacks_dir) if stacks_dir is not None else Path(spec_path).parent / "stacks"
+    return folder / f"{stack}.yaml"
+
+
+def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path | None = None) -> LoadResult:
+    """Load, merge and check the spec at `path` for `stack` (default "dev")."""
+    name = stack if stack is not None else DEFAULT_STACK
+    bad = _check_stack(name)
+    if bad:
+        return LoadResult(None, [bad])
+    base = load_yaml_file(path)
+    if has_errors(base.diagnostics):
+        return LoadResult(None, base.diagnostics)
+    extra: list[Diagnostic] = []
+    overlay: YamlDoc | None = None
+    over_file = overlay_path(path, name, stacks_dir)
+    if over_file.exists():
+        overlay = load_yaml_file(over_file, allow_empty=True)
+    elif stack is not None:
+        extra.append(_no_overlay(name, over_file))
+    return _finish(base, overlay, name, extra)
+
+
+def load_spec_bytes(
+    data: bytes, file: str, stack: str | None = None, overlay: tuple[bytes, str] | None = None
+) -> LoadResult:
+    """Load a spec from memory (e.g. read from a git ref); `overlay` is (bytes, file name) if any."""
+    name = stack if stack is not None else DEFAULT_STACK
+    bad = _check_stack(name)
+    if bad:
+        return LoadResult(None, [bad])
+    base = load_yaml(data, file)
+    if has_errors(base.diagnostics):
+        return LoadResult(None, base.diagnostics)
+    over = load_yaml(overlay[0], overlay[1], allow_empty=True) if overlay is not None else None
+    return _finish(base, over, name, [])
+
+
+def load_spec_or_raise(
+    path: str | Path, stack: str | None = None, stacks_dir: str | Path | None = None
+) -> Spec:
+    """Like `load_spec`, but returns the Spec or raises `DiagnosticError` with every diagnostic."""
+    result = load_spec(path, stack, stacks_dir)
+    if result.spec is None or has_errors(result.diagnostics):
+        raise DiagnosticError(result.diagnostics)
+    return result.spec
+
+
+def _finish(base: YamlDoc, overlay: YamlDoc | None, stack: str, extra: list[Diagnostic]) -> LoadResult:
+    if overlay is not None:
+        if has_errors(overlay.diagnostics):
+            return LoadResult(None, [*extra, *overlay.diagnostics])
+        from runctl_iac.spec.overlay import merge_overlay
+
+        base = merge_overlay(base, overlay)
+    assert base.data is not None
+    from runctl_iac.spec.check import check  # jsonschema is imported only once YAML has parsed
+
+    source = SourceMap(positions=base.positions, keys=base.keys, default_file=base.file)
+    spec, diagnostics = check(base.data, source, stack)
+    return LoadResult(
+        spec if not has_errors(diagnostics) else None, [*extra, *base.diagnostics, *diagnostics]
+    )
+
+
+def _check_stack(name: str) -> Diagnostic | None:
+    if STACK_NAME.match(name):
+        return None
+    return Diagnostic(
+        Severity.ERROR,
+        "E0401",
+        f"invalid stack name {name!r}",
+        hint="use 1-40 lowercase letters, digits and '-', starting with a letter or digit (e.g. dev, pr-123)",
+    )
+
+
+def _no_overlay(stack: str, path: Path) -> Diagnostic:
+    return Diagnostic(
+        Severity.WARNING,
+        "W0402",
+        f"no overlay {path} for stack {stack!r}; the spec is used as is",
+        hint=f"create {path} to give this stack its own settings",
+    )

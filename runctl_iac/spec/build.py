@@ -1,0 +1,175 @@
+"""Validated spec data -> the typed, frozen `Spec`, with defaults applied and every key consumed.
+
+Runs only after the schema and semantic tiers found no error, so a key left over or missing here is a
+mismatch between the schema and the model (a bug), not a user mistake.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from runctl_iac.spec.durations import parse_duration
+from runctl_iac.spec.model import (
+    DEFAULT_DISK_GB,
+    DEFAULT_IMAGE,
+    Bucket,
+    Budget,
+    Checkpoints,
+    Duration,
+    InstanceGroup,
+    LifecycleRule,
+    Mount,
+    Network,
+    PathT,
+    SourceMap,
+    Spec,
+    Spot,
+    Training,
+    Volume,
+)
+from runctl_iac.spec.schema import dotted
+
+DEFAULT_REGION = "us-east-1"
+
+
+class _Keys:
+    """Hands out the keys of one mapping and proves at the end that none was left unread."""
+
+    def __init__(self, data: dict[str, Any] | None, path: PathT) -> None:
+        self.rest = dict(data or {})
+        self.path = path
+
+    def __enter__(self) -> _Keys:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None and self.rest:
+            raise AssertionError(
+                f"spec keys not consumed at {dotted(self.path) or '<root>'}: {sorted(self.rest)}"
+            )
+
+    def take(self, key: str, default: Any = None) -> Any:
+        return self.rest.pop(key, default)
+
+    def need(self, key: str) -> Any:
+        if key not in self.rest:
+            raise AssertionError(f"validated spec lacks {dotted((*self.path, key))}")
+        return self.rest.pop(key)
+
+
+def money(value: Any) -> Decimal | None:
+    """YAML numbers -> Decimal without binary float noise (0.1 -> Decimal("0.1"))."""
+    return None if value is None else Decimal(str(value))
+
+
+def _duration(text: str | None) -> Duration | None:
+    return None if text is None else parse_duration(text)
+
+
+def build_spec(data: dict[str, Any], source: SourceMap, stack: str) -> Spec:
+    with _Keys(data, ()) as top:
+        spec = Spec(
+            version=int(top.need("version")),
+            name=top.need("name"),
+            region=top.take("region", DEFAULT_REGION),
+            stack=stack,
+            target=top.take("target", "aws"),
+            tags=dict(top.take("tags", {})),
+            ttl=_duration(top.take("ttl")),
+            budget=_budget(top.take("budget")),
+            network=_network(top.take("network")),
+            buckets={n: _bucket(n, b) for n, b in top.take("buckets", {}).items()},
+            volumes={n: _volume(n, v) for n, v in top.take("volumes", {}).items()},
+            instances={n: _group(n, g) for n, g in top.take("instances", {}).items()},
+            training=_training(top.take("training")),
+            source=source,
+        )
+    return spec
+
+
+def _budget(data: dict[str, Any] | None) -> Budget:
+    with _Keys(data, ("budget",)) as k:
+        return Budget(
+            max_hourly_usd=money(k.take("max_hourly_usd")), max_run_usd=money(k.take("max_run_usd"))
+        )
+
+
+def _network(data: dict[str, Any] | None) -> Network:
+    with _Keys(data, ("network",)) as k:
+        return Network(subnet=k.take("subnet"), vpc=k.take("vpc"))
+
+
+def _bucket(name: str, data: dict[str, Any] | None) -> Bucket:
+    with _Keys(data, ("buckets", name)) as k:
+        rules = []
+        for index, rule in enumerate(k.take("lifecycle", [])):
+            with _Keys(rule, ("buckets", name, "lifecycle", index)) as r:
+                rules.append(
+                    LifecycleRule(prefix=r.need("prefix"), expire_after_days=int(r.need("expire_after_days")))
+                )
+        return Bucket(
+            name=name,
+            versioning=bool(k.take("versioning", False)),
+            lifecycle=tuple(rules),
+            retain=bool(k.take("retain", False)),
+        )
+
+
+def _volume(name: str, data: dict[str, Any]) -> Volume:
+    with _Keys(data, ("volumes", name)) as k:
+        iops, throughput = k.take("iops"), k.take("throughput_mbps")
+        return Volume(
+            name=name,
+            size_gb=int(k.need("size_gb")),
+            type=k.take("type", "gp3"),
+            iops=None if iops is None else int(iops),
+            throughput_mbps=None if throughput is None else int(throughput),
+            from_snapshot=k.take("from_snapshot"),
+            retain=bool(k.take("retain", False)),
+        )
+
+
+def _spot(group: str, value: Any) -> Spot | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return Spot()
+    with _Keys(value, ("instances", group, "spot")) as k:
+        return Spot(max_price_usd=money(k.need("max_price_usd")))
+
+
+def _group(name: str, data: dict[str, Any]) -> InstanceGroup:
+    with _Keys(data, ("instances", name)) as k:
+        return InstanceGroup(
+            name=name,
+            type=k.need("type"),
+            count=int(k.take("count", 1)),
+            spot=_spot(name, k.take("spot")),
+            image=k.take("image", DEFAULT_IMAGE),
+            disk_gb=int(k.take("disk_gb", DEFAULT_DISK_GB)),
+            mounts=tuple(Mount(volume=v, path=p) for v, p in k.take("volumes", {}).items()),
+        )
+
+
+def _checkpoints(data: dict[str, Any] | None) -> Checkpoints | None:
+    if data is None:
+        return None
+    with _Keys(data, ("training", "checkpoints")) as k:
+        return Checkpoints(dir=k.need("dir"), bucket=k.take("bucket"), every=_duration(k.take("every")))
+
+
+def _training(data: dict[str, Any] | None) -> Training | None:
+    if data is None:
+        return None
+    with _Keys(data, ("training",)) as k:
+        return Training(
+            on=k.need("on"),
+            run=k.need("run"),
+            code=k.take("code"),
+            setup=k.take("setup"),
+            env=dict(k.take("env", {})),
+            secrets=tuple(k.take("secrets", [])),
+            checkpoints=_checkpoints(k.take("checkpoints")),
+            max_runtime=_duration(k.take("max_runtime")),
+        )
