@@ -1,0 +1,45 @@
+"""The LaunchPlan: what the training stage needs, with resources named by logical id."""
+
+from __future__ import annotations
+
+from runctl_iac.compiler.context import Context
+from runctl_iac.compiler.graph import LaunchPlan, Node, NodeMount
+from runctl_iac.compiler.instances import instance_id
+from runctl_iac.compiler.secrets import secret_parameters
+
+
+def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) -> LaunchPlan:
+    """Nodes in rank order (rank = index in the group). A spec without `training` gives an
+    empty plan (`group == ""`, no nodes, `run == ""`): there is nothing to launch."""
+    training = ctx.spec.training
+    if training is None:
+        return LaunchPlan(
+            group="", nodes=(), code=None, setup=None, run="", env={}, secret_names=(), secret_parameters={}
+        )
+    group = ctx.spec.instances[training.on]
+    nodes = tuple(
+        Node(
+            instance_resource=instance_id(group.name, i),
+            rank=i,
+            mounts=mounts.get(instance_id(group.name, i), ()),
+        )
+        for i in range(group.count)
+    )
+    checkpoints = training.checkpoints
+    bucket = checkpoints.bucket if checkpoints is not None else None
+    return LaunchPlan(
+        group=group.name,
+        nodes=nodes,
+        code=training.code,
+        setup=training.setup,
+        run=training.run,
+        env=dict(sorted(training.env.items())),
+        secret_names=tuple(training.secrets),
+        secret_parameters=secret_parameters(ctx),
+        checkpoint_dir=checkpoints.dir if checkpoints is not None else None,
+        checkpoint_bucket=ctx.bucket_name(bucket) if bucket is not None else None,
+        checkpoint_every_seconds=(
+            checkpoints.every.seconds if checkpoints is not None and checkpoints.every is not None else None
+        ),
+        max_runtime_seconds=training.max_runtime.seconds if training.max_runtime is not None else None,
+    )
