@@ -1,0 +1,344 @@
+"""Cost estimate of a Graph from the shipped price catalog.
+
+Reads the Graph (one IR, many consumers): instances (`aws:ec2/instance:Instance`,
+grouped by instance group), their root disks, EBS volumes and S3 buckets.
+
+- On-demand instances: catalog $/hour × count.
+- Spot instances: the live spot price when `live_prices` has one, otherwise
+  on-demand × (1 − spot discount), `DEFAULT_SPOT_DISCOUNT` (60 % off) unless the
+  project config says otherwise; capped at the spec's spot max price. Always
+  marked `estimate=True`: spot prices move.
+- EBS (root disks and volumes): $/GB-month × size, plus gp3 IOPS / throughput
+  above the included baseline and io1/io2 provisioned IOPS, ÷ 730 h.
+- S3: billed by usage, which the spec does not know: a line with hourly 0 and
+  the $/GB-month rate in its description and in the notes.
+- Run hours: `training.max_runtime`, else `ttl`, else unknown (no per-run figure).
+  Per run = hourly × run hours (instances of every node and the storage for
+  that time). Monthly = hourly × 730.
+- Unknown instance type or region: the line's hourly is None, the estimate is
+  `incomplete`, and `cost_warnings` reports W0509. Never an exception.
+
+Money is `Decimal` throughout. Catalog prices, counts, sizes and spot discounts
+multiply exactly; the one inexact step, ÷ 730 h (and ÷ 3600 s for a run), is
+done once on the exact monthly sum, so every figure in the model is the exact
+value correctly rounded to Decimal's 28 significant digits (monthly is exact).
+Rounding to cents is for display and budget comparison only: `round_usd`,
+ROUND_HALF_UP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from runctl_iac.compiler.graph import Graph, Resource
+from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.plan.model import CostEstimate, CostLine
+from runctl_iac.plan.prices import EbsPrice, catalog
+from runctl_iac.spec.model import PathT, Spec
+
+DEFAULT_SPOT_DISCOUNT = Decimal("0.60")
+HOURS_PER_MONTH = Decimal(730)
+SECONDS_PER_HOUR = Decimal(3600)
+CENT = Decimal("0.01")
+
+INSTANCE = "aws:ec2/instance:Instance"
+VOLUME = "aws:ebs/volume:Volume"
+BUCKET = "aws:s3/bucket:Bucket"
+
+
+def round_usd(value: Decimal) -> Decimal:
+    """Round to cents, half up: how every figure is shown and compared with a budget."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_usd(value: Decimal | None) -> str:
+    """`$1,234.57`, or `unknown` for None."""
+    return "unknown" if value is None else f"${round_usd(value):,}"
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def run_seconds(spec: Spec | None) -> tuple[int | None, str | None]:
+    """(seconds, where they come from): training.max_runtime, else ttl, else (None, None)."""
+    if spec is None:
+        return None, None
+    if spec.training is not None and spec.training.max_runtime is not None:
+        return spec.training.max_runtime.seconds, f"training.max_runtime {spec.training.max_runtime.text}"
+    if spec.ttl is not None:
+        return spec.ttl.seconds, f"ttl {spec.ttl.text}"
+    return None, None
+
+
+def _group_label(res: Resource) -> str:
+    """`instance.trainer.1` -> `instance.trainer`; `volume.data.trainer.0` -> `volume.data.trainer`."""
+    head, _, last = res.id.rpartition(".")
+    return head if head and last.isdigit() else res.id
+
+
+def _groups(graph: Graph, rtype: str) -> dict[str, list[Resource]]:
+    groups: dict[str, list[Resource]] = {}
+    for rid in sorted(graph.resources):
+        res = graph.resources[rid]
+        if res.type == rtype:
+            groups.setdefault(_group_label(res), []).append(res)
+    return groups
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def ebs_monthly(price: EbsPrice, size_gb: int, iops: int | None, throughput: int | None) -> Decimal:
+    """$/month of one volume: storage, plus IOPS and throughput above what the type includes."""
+    month = price.gb_month * size_gb
+    if price.iops_month is not None and iops:
+        month += price.iops_month * max(0, iops - price.iops_included)
+    if price.throughput_month is not None and throughput:
+        month += price.throughput_month * max(0, throughput - price.throughput_included)
+    return month
+
+
+def _disk_args(props: Mapping[str, Any], size_key: str, type_key: str) -> tuple[Any, Any, Any, Any]:
+    """(size, type, iops, throughput) of a root block device or a volume; the type defaults to gp3."""
+    return props.get(size_key), props.get(type_key, "gp3"), props.get("iops"), props.get("throughput")
+
+
+def _disk_monthly(region: str, size: Any, vtype: Any, iops: Any, throughput: Any) -> Decimal | None:
+    price = catalog().ebs_price(region, vtype) if isinstance(vtype, str) else None
+    size_gb = _int(size)
+    if price is None or size_gb is None:
+        return None
+    return ebs_monthly(price, size_gb, _int(iops), _int(throughput))
+
+
+def _disk_text(size: Any, vtype: Any, iops: Any, throughput: Any) -> str:
+    text = f"{size} GB {vtype}"
+    if _int(iops):
+        text += f", {iops} IOPS"
+    if _int(throughput):
+        text += f", {throughput} MiB/s"
+    return text
+
+
+def _spot_max_price(props: Mapping[str, Any]) -> Decimal | None:
+    market = props.get("instance_market_options")
+    if not isinstance(market, Mapping):
+        return None
+    raw = (market.get("spot_options") or {}).get("max_price")
+    try:
+        return None if raw is None else Decimal(str(raw))
+    except ArithmeticError:
+        return None
+
+
+def _is_spot(props: Mapping[str, Any]) -> bool:
+    market = props.get("instance_market_options")
+    return isinstance(market, Mapping) and market.get("market_type") == "spot"
+
+
+class _Estimator:
+    def __init__(self, region: str, discount: Decimal, live: Mapping[str, Decimal]) -> None:
+        self.region = region
+        self.discount = discount
+        self.live = live
+        self.used_estimate = False
+        self.used_live = False
+
+    def instance_unit(self, itype: Any, props: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+        """(per-instance $/hour or None, market text)."""
+        on_demand = catalog().instance_hourly(self.region, itype) if isinstance(itype, str) else None
+        if not _is_spot(props):
+            return on_demand, "on-demand"
+        unit: Decimal | None
+        if isinstance(itype, str) and itype in self.live:
+            unit, text = Decimal(self.live[itype]), "spot (live price)"
+            self.used_live = True
+        elif on_demand is not None:
+            unit, text = on_demand * (1 - self.discount), "spot (estimate)"
+            self.used_estimate = True
+        else:
+            return None, "spot"
+        cap = _spot_max_price(props)
+        if cap is not None and unit > cap:
+            unit, text = cap, text[:-1] + ", capped at max price)"
+        return unit, text
+
+
+def estimate_cost(
+    graph: Graph,
+    spec: Spec | None,
+    *,
+    spot_discount: Decimal | None = None,
+    live_prices: Mapping[str, Decimal] | None = None,
+) -> CostEstimate:
+    """Estimate what `graph` costs while running, per run and per month (see the module doc).
+
+    `spec` supplies the run hours (None, e.g. for a base read from a snapshot: no per-run figure).
+    `spot_discount` is the assumed fraction off on-demand for spot (0 ≤ d < 1; default 0.60).
+    `live_prices` maps instance type -> current spot $/hour (from `live_prices.fetch_spot_prices`).
+    """
+    discount = DEFAULT_SPOT_DISCOUNT if spot_discount is None else Decimal(spot_discount)
+    if not Decimal(0) <= discount < Decimal(1):
+        raise ValueError(f"spot discount must be at least 0 and below 1, not {discount}")
+    region = graph.region
+    cat = catalog()
+    est = _Estimator(region, discount, live_prices or {})
+    lines: list[CostLine] = []
+    monthly: list[Decimal | None] = []  # exact $/month of each line, to sum before any division
+
+    def add(line: CostLine, month: Decimal | None) -> None:
+        lines.append(line)
+        monthly.append(month)
+
+    for label, members in _groups(graph, INSTANCE).items():
+        props = members[0].properties
+        itype = props.get("instance_type")
+        count = len(members)
+        unit, market = est.instance_unit(itype, props)
+        hourly = None if unit is None else unit * count
+        add(
+            CostLine(
+                resource=label,
+                kind="instance",
+                description=f"{count} × {itype} {market}" + ("" if unit is not None else " (price unknown)"),
+                hourly_usd=hourly,
+                estimate=market.startswith("spot"),
+            ),
+            None if hourly is None else hourly * HOURS_PER_MONTH,
+        )
+        root = props.get("root_block_device")
+        if isinstance(root, Mapping):
+            args = _disk_args(root, "volume_size", "volume_type")
+            per_disk = _disk_monthly(region, *args)
+            month = None if per_disk is None else per_disk * count
+            add(
+                CostLine(
+                    resource=label,
+                    kind="root-disk",
+                    description=f"{count} × {_disk_text(*args)} root disk",
+                    hourly_usd=None if month is None else month / HOURS_PER_MONTH,
+                ),
+                month,
+            )
+
+    for label, members in _groups(graph, VOLUME).items():
+        args = _disk_args(members[0].properties, "size", "type")
+        total: Decimal | None = Decimal(0)
+        for member in members:
+            one = _disk_monthly(region, *_disk_args(member.properties, "size", "type"))
+            total = None if one is None or total is None else total + one
+        add(
+            CostLine(
+                resource=label,
+                kind="volume",
+                description=f"{len(members)} × {_disk_text(*args)} volume",
+                hourly_usd=None if total is None else total / HOURS_PER_MONTH,
+            ),
+            total,
+        )
+
+    s3_rate = cat.s3_standard_gb_month(region)
+    rate_text = "rate unknown" if s3_rate is None else f"${_plain(s3_rate)}/GB-month"
+    for rid in sorted(graph.resources):
+        if graph.resources[rid].type == BUCKET:
+            add(
+                CostLine(
+                    resource=rid,
+                    kind="bucket",
+                    description=f"S3 Standard, billed by usage ({rate_text})",
+                    hourly_usd=Decimal(0),
+                ),
+                Decimal(0),
+            )
+
+    incomplete = any(m is None for m in monthly) or not cat.has_region(region)
+    monthly_total = sum((m for m in monthly if m is not None), Decimal(0))
+    run_divisor = HOURS_PER_MONTH * SECONDS_PER_HOUR
+    seconds, hours_from = run_seconds(spec)
+    notes: list[str] = []
+    if spec is not None and spec.target == "local":
+        notes.append("target local: a local emulator, free to run; these are the figures on AWS")
+    if not cat.has_region(region):
+        notes.append(f"no prices for region {region} in the catalog: the estimate is incomplete")
+    elif incomplete:
+        notes.append("some prices are unknown: the estimate is incomplete (see the warnings)")
+    if est.used_estimate:
+        notes.append(
+            f"spot prices are estimates: on-demand less an assumed {_plain(discount * 100)}% discount "
+            "(spot_discount in runctl.toml; --live-prices reads current spot prices)"
+        )
+    if est.used_live:
+        notes.append("spot prices from DescribeSpotPriceHistory (Linux/UNIX), read now; they change")
+    notes.append(
+        f"per run: {hours_from}" if hours_from else "per run: unknown (set training.max_runtime or ttl)"
+    )
+    notes.append(f"per month: if left running {_plain(HOURS_PER_MONTH)} h")
+    if any(line.kind == "bucket" for line in lines):
+        notes.append(f"S3 storage is billed by usage and not included: S3 Standard {rate_text} in {region}")
+    notes.append(f"catalog prices, not live: {cat.sources_note()}")
+    return CostEstimate(
+        region=region,
+        lines=tuple(lines),
+        hourly_usd=monthly_total / HOURS_PER_MONTH,
+        run_hours=None if seconds is None else Decimal(seconds) / SECONDS_PER_HOUR,
+        per_run_usd=None if seconds is None else monthly_total * seconds / run_divisor,
+        monthly_usd=monthly_total,
+        incomplete=incomplete,
+        notes=tuple(notes),
+    )
+
+
+def _diag(spec: Spec, path: PathT, message: str, hint: str | None = None) -> Diagnostic:
+    loc = spec.source.locate(path)
+    return Diagnostic(
+        severity=Severity.WARNING,
+        code="W0509",
+        message=message,
+        file=loc.file,
+        line=loc.line,
+        column=loc.column,
+        path=".".join(str(p) for p in path),
+        hint=hint,
+    )
+
+
+def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
+    """W0509 for every price the estimate could not find, at the spec line responsible."""
+    cat = catalog()
+    region = estimate.region
+    if not cat.has_region(region):
+        return [
+            _diag(
+                spec,
+                ("region",),
+                f"no prices for region {region} in the catalog; the cost estimate is incomplete",
+                "the catalog covers " + ", ".join(cat.regions),
+            )
+        ]
+    out: list[Diagnostic] = []
+    for line in estimate.lines:
+        if line.hourly_usd is not None:
+            continue
+        parts = line.resource.split(".")
+        if line.kind == "instance" and len(parts) >= 2 and parts[1] in spec.instances:
+            itype = spec.instances[parts[1]].type
+            reason = cat.unpriced_reason(itype)
+            out.append(
+                _diag(
+                    spec,
+                    ("instances", parts[1], "type"),
+                    f"no on-demand price for {itype} in {region} in the catalog"
+                    + (f" ({reason})" if reason else "")
+                    + "; the cost estimate leaves it out",
+                    "check the instance type and region; for spot groups --live-prices reads current prices",
+                )
+            )
+        elif line.kind == "root-disk" and len(parts) >= 2:
+            out.append(_diag(spec, ("instances", parts[1], "disk_gb"), f"no price for {line.description}"))
+        elif line.kind == "volume" and len(parts) >= 2:
+            out.append(_diag(spec, ("volumes", parts[1], "type"), f"no price for {line.description}"))
+    return out
