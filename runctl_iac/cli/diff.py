@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from runctl_iac.cli.common import OutputFormat, check_output, output_option, stack_option, stacks_dir_option
-from runctl_iac.cli.plan import FORMATS, emit_plan, fail, load_or_exit, usage_error
+from runctl_iac.cli.plan import (
+    FORMATS,
+    detailed_exitcode_option,
+    emit_plan,
+    fail,
+    fail_on_data_loss_option,
+    load_or_exit,
+    out_option,
+    usage_error,
+)
 
 
 def diff(
@@ -23,15 +32,9 @@ def diff(
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     output: OutputFormat = output_option(*FORMATS),
-    out: Path | None = typer.Option(
-        None, "--out", metavar="FILE", help="Also write the JSON plan document to FILE."
-    ),
-    detailed_exitcode: bool = typer.Option(
-        False, "--detailed-exitcode", help="Exit 0: no changes, 1: error or blocked, 2: changes."
-    ),
-    fail_on_data_loss: bool = typer.Option(
-        False, "--fail-on-data-loss", help="Exit 1 when the change deletes or replaces data."
-    ),
+    out: Path | None = out_option(),
+    detailed_exitcode: bool = detailed_exitcode_option(),
+    fail_on_data_loss: bool = fail_on_data_loss_option(),
 ) -> None:
     """Compare two specs (or a spec with itself at a git ref) without any cloud access.
 

@@ -34,6 +34,22 @@ ENGINE_UNAVAILABLE = (
 )
 
 
+def out_option() -> Path | None:
+    return typer.Option(None, "--out", metavar="FILE", help="Also write the JSON plan document to FILE.")
+
+
+def detailed_exitcode_option() -> bool:
+    return typer.Option(
+        False, "--detailed-exitcode", help="Exit 0: no changes, 1: error or blocked, 2: changes."
+    )
+
+
+def fail_on_data_loss_option() -> bool:
+    return typer.Option(
+        False, "--fail-on-data-loss", help="Exit 1 when the change deletes or replaces data (E0507)."
+    )
+
+
 def fail(diagnostics: Iterable[Diagnostic]) -> typer.Exit:
     """Print diagnostics to stderr in the compiler form; the caller raises the returned exit (code 1)."""
     from runctl_iac.render.diagnostics import render_text, use_colour
@@ -102,15 +118,9 @@ def plan(
         None, "--base", metavar="REF", help="Compare with the spec (and overlay) at this git ref."
     ),
     output: OutputFormat = output_option(*FORMATS),
-    out: Path | None = typer.Option(
-        None, "--out", metavar="FILE", help="Also write the JSON plan document to FILE."
-    ),
-    detailed_exitcode: bool = typer.Option(
-        False, "--detailed-exitcode", help="Exit 0: no changes, 1: error or blocked, 2: changes."
-    ),
-    fail_on_data_loss: bool = typer.Option(
-        False, "--fail-on-data-loss", help="Block the plan when it deletes or replaces data."
-    ),
+    out: Path | None = out_option(),
+    detailed_exitcode: bool = detailed_exitcode_option(),
+    fail_on_data_loss: bool = fail_on_data_loss_option(),
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
     ),

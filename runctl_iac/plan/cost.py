@@ -293,17 +293,7 @@ def estimate_cost(
 
 
 def _diag(spec: Spec, path: PathT, message: str, hint: str | None = None) -> Diagnostic:
-    loc = spec.source.locate(path)
-    return Diagnostic(
-        severity=Severity.WARNING,
-        code="W0509",
-        message=message,
-        file=loc.file,
-        line=loc.line,
-        column=loc.column,
-        path=".".join(str(p) for p in path),
-        hint=hint,
-    )
+    return spec.source.diagnostic(Severity.WARNING, "W0509", message, path, hint)
 
 
 def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:

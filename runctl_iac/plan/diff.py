@@ -47,6 +47,7 @@ from runctl_iac.compiler.graph import Graph, Invoke, Ref, Resource, encode_value
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan import replace_rules as rr
 from runctl_iac.plan.model import Action, Change, Changes, PropertyChange
+from runctl_iac.spec.model import dotted
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 
@@ -355,12 +356,10 @@ def spec_path_for(resource_id: str, prop: str | None = None) -> tuple[str | int,
 def _diagnostic(
     severity: Severity, code: str, message: str, path: tuple[str | int, ...], hint: str, spec: Any
 ) -> Diagnostic:
-    dotted = ".".join(str(p) for p in path)
     if spec is None:
-        return Diagnostic(severity, code, message, path=dotted, hint=hint)
+        return Diagnostic(severity, code, message, path=dotted(path), hint=hint)
     # a whole entry (`buckets.<name>`) is pointed at by its name; a field by its value
-    loc = spec.source.locate_key(path) if len(path) == 2 else spec.source.locate(path)
-    return Diagnostic(severity, code, message, loc.file, loc.line, loc.column, dotted, hint)
+    return spec.source.diagnostic(severity, code, message, path, hint, at_key=len(path) == 2)
 
 
 def data_loss_findings(
@@ -383,7 +382,7 @@ def data_loss_findings(
             because = f" ({', '.join(causes)} forces replacement)" if causes else ""
             message = f"{c.id}: the {what} is replaced{because}; its data is lost"
         path = spec_path_for(c.id, causes[0] if causes else None)
-        owner = ".".join(str(p) for p in path[:2]) or c.id
+        owner = dotted(path[:2]) or c.id
         if c.action is Action.DELETE:
             hint = f"apply with `retain: true` on {owner} before removing it, or copy the data out first"
         else:

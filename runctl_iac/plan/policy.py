@@ -29,17 +29,7 @@ BUDGET_HINT = "use spot instances, fewer or smaller instances, or a shorter trai
 def _diag(
     spec: Spec, severity: Severity, code: str, path: PathT, message: str, hint: str | None = None
 ) -> Diagnostic:
-    loc = spec.source.locate(path)
-    return Diagnostic(
-        severity=severity,
-        code=code,
-        message=message,
-        file=loc.file,
-        line=loc.line,
-        column=loc.column,
-        path=".".join(str(p) for p in path),
-        hint=hint,
-    )
+    return spec.source.diagnostic(severity, code, message, path, hint)
 
 
 def _config_name(config: ProjectConfig) -> str:

@@ -27,8 +27,8 @@ from runctl_iac.spec.model import (
     Spot,
     Training,
     Volume,
+    dotted,
 )
-from runctl_iac.spec.schema import dotted
 
 DEFAULT_REGION = "us-east-1"
 

@@ -13,11 +13,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from runctl_iac.diagnostics import Diagnostic, Severity
+
 PathT = tuple[str | int, ...]
 
 DEFAULT_IMAGE = "dlami-pytorch"
 DEFAULT_DISK_GB = 200
 DEFAULT_STACK = "dev"
+
+
+def dotted(path: PathT) -> str:
+    """("instances", "trainer", "volumes", 0) -> "instances.trainer.volumes[0]"."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,22 @@ class SourceMap:
         """Where the key of `path` is written (for unknown or misplaced keys); falls back to `locate`."""
         loc = self.keys.get(tuple(path))
         return loc if loc is not None else self.locate(path)
+
+    def diagnostic(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        path: PathT,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        where: PathT | None = None,
+    ) -> Diagnostic:
+        """A diagnostic about `path`, positioned at `where` (default `path`): its key or its value."""
+        spot = path if where is None else where
+        loc = self.locate_key(spot) if at_key else self.locate(spot)
+        return Diagnostic(severity, code, message, loc.file, loc.line, loc.column, dotted(path), hint)
 
     def locate(self, path: PathT) -> Location:
         """The position of `path`, or of its nearest ancestor that has one."""

@@ -11,7 +11,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -68,17 +68,6 @@ def validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(load_schema())
-
-
-def dotted(path: Iterable[str | int]) -> str:
-    """("buckets", "data", "lifecycle", 0, "prefix") -> "buckets.data.lifecycle[0].prefix"."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def describe(value: Any) -> str:
@@ -147,10 +136,8 @@ class _Translator:
         where: PathT | None = None,
     ) -> None:
         """Report at `where` (default `path`): its key when `at_key`, else its value."""
-        spot = path if where is None else where
-        loc = self.source.locate_key(spot) if at_key else self.source.locate(spot)
         self.out.append(
-            Diagnostic(Severity.ERROR, code, message, loc.file, loc.line, loc.column, dotted(path), hint)
+            self.source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key, where=where)
         )
 
     def value_at(self, path: PathT) -> Any:

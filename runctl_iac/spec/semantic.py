@@ -11,7 +11,7 @@ from typing import Any
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.model import PathT, SourceMap
-from runctl_iac.spec.schema import dotted, sort_key
+from runctl_iac.spec.schema import sort_key
 
 GP3_BASELINE_IOPS = 3000
 GP3_BASELINE_THROUGHPUT = 125
@@ -27,10 +27,7 @@ def semantic_diagnostics(data: dict[str, Any], source: SourceMap) -> list[Diagno
     out: list[Diagnostic] = []
 
     def emit(code: str, path: PathT, message: str, hint: str | None = None, at_key: bool = False) -> None:
-        loc = source.locate_key(path) if at_key else source.locate(path)
-        out.append(
-            Diagnostic(Severity.ERROR, code, message, loc.file, loc.line, loc.column, dotted(path), hint)
-        )
+        out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     for check in (_volumes, _mounts, _training, _durations, _spot):
         check(data, emit)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from runctl_iac.diagnostics import Diagnostic, Severity
-from runctl_iac.spec.model import Location, PathT
+from runctl_iac.spec.model import Location, PathT, dotted
 from runctl_iac.spec.yamlscalars import resolve_scalar, syntax_hint
 
 _CParser: Any
@@ -56,17 +56,6 @@ class YamlDoc:
     positions: dict[PathT, Location] = field(default_factory=dict)  # path -> its value node
     keys: dict[PathT, Location] = field(default_factory=dict)  # path -> its key in the parent mapping
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-def dotted(path: PathT) -> str:
-    """("instances", "trainer", "volumes", 0) -> "instances.trainer.volumes[0]"."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 _HINTS = {
