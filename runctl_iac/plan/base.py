@@ -98,13 +98,16 @@ def _read_json(path: Path) -> Any:
             f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
         )
         raise _error(
-            f"{path}: not readable JSON ({reason})", "pass a snapshot, plan or graph JSON file", str(path)
+            f"{path}: not readable JSON ({reason})", "pass a snapshot or graph JSON file", str(path)
         ) from None
 
 
 def graph_from_document(data: Any, origin: str) -> tuple[Graph, str]:
     """The Graph in a snapshot / plan-with-graph / Graph JSON document, and its spec hash."""
-    hint = "pass an applied snapshot, a plan JSON that embeds `graph`, a Graph JSON, or a spec YAML"
+    hint = (
+        "pass an applied snapshot (.runctl/snapshots/PROJECT/STACK.json), "
+        "a graph (`runctl graph SPEC --output json`), or a spec YAML"
+    )
     if isinstance(data, dict) and "resources" not in data and isinstance(data.get("graph"), dict):
         graph, computed = graph_from_document(data["graph"], origin)
         if data.get("version", SNAPSHOT_VERSION) != SNAPSHOT_VERSION and "written_at" in data:
