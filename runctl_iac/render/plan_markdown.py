@@ -20,6 +20,11 @@ from runctl_iac.render.plan_text import (
     summary_line,
 )
 
+RETAIN_ADVICE = {
+    Action.REPLACE: "set `retain: true` to keep it",
+    Action.DELETE: "apply with `retain: true` before removing it to keep it",
+}
+
 # GitHub comments hold at most 65,536 characters: list at most this many changes in detail.
 MAX_ROWS = 200
 
@@ -40,7 +45,7 @@ def _callouts(plan: Plan) -> list[str]:
         out.append(f"> **Data loss**: {len(loss)} resource(s) holding data will be deleted or replaced.")
         for c in loss:
             out.append(
-                f"> - `{c.id}` will be {VERBS[c.action]}; its data is lost (set `retain: true` to keep it)"
+                f"> - `{c.id}` will be {VERBS[c.action]}; its data is lost ({RETAIN_ADVICE[c.action]})"
             )
         out.append("")
     errors = [f for f in plan.findings if f.is_error]

@@ -106,8 +106,12 @@ def base_label(base: PlanBase) -> str:
 
 
 def data_loss_message(change: Change) -> str:
-    verb = "replaced" if change.action is Action.REPLACE else "deleted"
-    return f"!! data loss: {change.id} will be {verb}; its data is lost (set retain: true to keep it)"
+    if change.action is Action.REPLACE:
+        return f"!! data loss: {change.id} will be replaced; its data is lost (set retain: true to keep it)"
+    return (
+        f"!! data loss: {change.id} will be deleted; its data is lost"
+        " (apply with retain: true before removing it to keep it)"
+    )
 
 
 def _property_line(change: Change, prop: PropertyChange, width: int) -> Line:
