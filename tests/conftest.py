@@ -1,9 +1,21 @@
-"""Suite-wide settings."""
+"""Suite-wide settings, and AWS for tests: a local moto server and environments that reach nothing else.
+
+The server listens on 127.0.0.1 on a free port; boto3 is pointed at it with
+`endpoint_url` and fake credentials. The instance-metadata credential lookup is
+disabled and the shared config files point nowhere, so no test talks to AWS.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 # CI runs the property tests with a fixed seed, so a submission passes or fails the same way on
@@ -11,3 +23,87 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_EC2",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An environment where boto3 finds no credentials and never asks the metadata service."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def fake_aws_credentials(no_aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 for the whole session; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+CLI_MISSING = "pulumi CLI not on PATH (install the Pulumi CLI and its aws plugin to run the engine tests)"
+
+
+def _aws_plugin_installed() -> bool:
+    try:
+        out = subprocess.run(
+            ["pulumi", "plugin", "ls", "--json"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+        return any(p.get("name") == "aws" and p.get("kind") == "resource" for p in json.loads(out or "[]"))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `engine` drive the real Pulumi CLI: skipped, with the reason, when it is absent."""
+    engine_items = [i for i in items if i.get_closest_marker("engine")]
+    if not engine_items:
+        return
+    reason = None
+    if shutil.which("pulumi") is None:
+        reason = CLI_MISSING
+    elif not _aws_plugin_installed():
+        reason = "pulumi CLI found but its aws plugin is missing (`pulumi plugin install resource aws`)"
+    if reason:
+        for item in engine_items:
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -6,8 +6,6 @@ The AWS side is a moto server on 127.0.0.1, the state a local file backend in tm
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,27 +17,8 @@ from runctl_iac.spec import load_spec_or_raise
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.mark.engine
-def test_preview_of_the_local_example(tmp_path: Path, moto_url: str) -> None:
+def test_preview_of_the_local_example(tmp_path: Path, moto_server: str) -> None:
     from pulumi import automation as auto
 
     spec = load_spec_or_raise(ROOT / "examples" / "local.yaml", stack="ci")
@@ -60,7 +39,7 @@ def test_preview_of_the_local_example(tmp_path: Path, moto_url: str) -> None:
     stack = auto.create_or_select_stack(
         stack_name=graph.stack,
         project_name=graph.project,
-        program=make_program(graph, endpoint_url=moto_url),
+        program=make_program(graph, endpoint_url=moto_server),
         opts=opts,
     )
     stack.set_config("runctl:expiresAt", auto.ConfigValue("2030-01-01T00:00:00Z"))

@@ -12,7 +12,7 @@ import pytest
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.plan.cost import estimate_cost
 from runctl_iac.plan.live_prices import fetch_graph_spot_prices, fetch_spot_prices, spot_groups
-from tests.plan.conftest import free_port
+from tests.conftest import free_port
 from tests.plan.cost_fixtures import make_graph, make_spec
 
 MOTO_SPOT_PRICE = Decimal("0.00001")  # moto answers every offering with this synthetic price
