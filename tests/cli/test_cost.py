@@ -11,15 +11,6 @@ from runctl_iac.plan.prices import catalog
 from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, invoke, validate_cost, write
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("HF_TOKEN", SECRET_VALUE)
-    write(tmp_path / "spec.yaml", BASE_SPEC)
-    return tmp_path
-
-
 def _expected() -> tuple[Decimal, Decimal, Decimal]:
     """(hourly, per run, monthly) by hand: g5.xlarge on demand + 100 GB gp3 root + 100 GB gp3 volume."""
     cat = catalog()

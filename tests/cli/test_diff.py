@@ -13,12 +13,10 @@ from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, invoke, validate_pla
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("HF_TOKEN", SECRET_VALUE)
-    write(tmp_path / "old.yaml", BASE_SPEC)
-    return tmp_path
+def project(cli_env: Path) -> Path:
+    """A project holding old.yaml (BASE_SPEC), the side every diff compares against."""
+    write(cli_env / "old.yaml", BASE_SPEC)
+    return cli_env
 
 
 def test_two_specs(project: Path) -> None:

@@ -15,15 +15,6 @@ from runctl_iac.spec import load_spec_or_raise
 from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, invoke, validate_plan, write
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("HF_TOKEN", SECRET_VALUE)
-    write(tmp_path / "spec.yaml", BASE_SPEC)
-    return tmp_path
-
-
 def _apply_snapshot(project: Path, spec_text: str = BASE_SPEC) -> None:
     write(project / "applied.yaml", spec_text)
     graph, _ = compile_spec(load_spec_or_raise(project / "applied.yaml"))

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runctl_iac.compiler.graph import Config, Graph, Options, Ref, Resource, SecretEnv
+from runctl_iac.plan.model import Action, Change, Changes
 
 PROJECT = "proj"
 STACK = "dev"
@@ -141,3 +142,11 @@ def without(g: Graph, *rids: str) -> Graph:
 
 
 DELETE: Any = object()
+
+
+def by_id(changes: Changes) -> dict[str, Change]:
+    return {c.id: c for c in changes.changes}
+
+
+def actions(changes: Changes) -> dict[str, Action]:
+    return {c.id: c.action for c in changes.changes if c.action is not Action.NOOP}

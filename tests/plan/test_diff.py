@@ -17,12 +17,14 @@ from runctl_iac.plan.diff import (
     shrink_findings,
     spec_path_for,
 )
-from runctl_iac.plan.model import Action, Change, Changes
+from runctl_iac.plan.model import Action
 from runctl_iac.spec.model import Location, SourceMap, Spec, Volume
 from tests.plan.diff_graphs import (
     DELETE,
+    actions,
     base_graph,
     bucket,
+    by_id,
     graph,
     instance,
     replace_resource,
@@ -34,14 +36,6 @@ from tests.plan.diff_graphs import (
 INSTANCE = "instance.trainer.0"
 VOLUME = "volume.data.trainer.0"
 ATTACH = "attachment.data.trainer.0"
-
-
-def by_id(changes: Changes) -> dict[str, Change]:
-    return {c.id: c for c in changes.changes}
-
-
-def actions(changes: Changes) -> dict[str, Action]:
-    return {c.id: c.action for c in changes.changes if c.action is not Action.NOOP}
 
 
 def test_no_base_creates_everything_in_reading_order() -> None:

@@ -9,18 +9,11 @@ import pytest
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.plan import replace_rules as rr
 from runctl_iac.plan.diff import data_loss_findings, diff_graphs
-from runctl_iac.plan.model import Action, Change, Changes
+from runctl_iac.plan.model import Action
+from tests.plan.diff_graphs import actions, by_id
 
 INSTANCE = "instance.trainer.0"
 ATTACH = "attachment.data.trainer.0"
-
-
-def by_id(changes: Changes) -> dict[str, Change]:
-    return {c.id: c for c in changes.changes}
-
-
-def actions(changes: Changes) -> dict[str, Action]:
-    return {c.id: c.action for c in changes.changes if c.action is not Action.NOOP}
 
 
 # ---- real compiled examples ----
