@@ -1,23 +1,34 @@
-# Everything runs from .venv, created on first use from PyPI only.
+# Everything runs from .venv, created on first use from PyPI only, from the committed lock
+# (requirements/*.txt, with hashes). `make lock` refreshes the lock on purpose; `make test-latest`
+# tries the newest versions pyproject.toml allows, so drift is found deliberately, not by surprise.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 EXAMPLES := examples/quickstart.yaml examples/llama-finetune.yaml examples/local.yaml
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
 
-.PHONY: demo test lint bench format clean
+.PHONY: demo test test-latest lint bench format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# uv itself comes from PyPI, pinned with hashes, into the venv: the README's two commands stay the whole set-up.
+$(UV): requirements/uv.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(RUNTIME_STAMP): requirements/runtime.txt pyproject.toml | $(UV)
+	$(UV) pip sync -q --python $(BIN)/python requirements/runtime.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	rm -f $(DEV_STAMP)
+	touch $@
+
+$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(UV)
+	$(UV) pip sync -q --python $(BIN)/python requirements/dev.txt
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@ $(RUNTIME_STAMP)
 
 ## demo: install runctl and run it on the examples (no AWS account needed)
@@ -27,9 +38,15 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/runctl plan examples/quickstart.yaml --stack ci --output markdown
 	$(BIN)/runctl diff examples/quickstart.yaml examples/llama-finetune.yaml
 
-## test: the whole suite
+## test: the whole suite, with the locked versions
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+## test-latest: the whole suite with the newest versions pyproject.toml allows (in .venv-latest)
+test-latest: | $(UV)
+	$(UV) venv -q --allow-existing --python $(PYTHON) .venv-latest
+	$(UV) pip install -q --python .venv-latest/bin/python --upgrade -e '.[dev]'
+	.venv-latest/bin/python -m pytest -n 2 -q
 
 ## lint: ruff and mypy
 lint: $(DEV_STAMP)
@@ -41,9 +58,15 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## lock: re-resolve the lock from pyproject.toml's ranges (commit the result after make test passes)
+lock: | $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o requirements/runtime.txt pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade --extra dev -o requirements/dev.txt pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o requirements/uv.txt requirements/uv.in
+
 ## bench: the performance suite (prints figures; not a pass/fail test)
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest .pytest_cache .mypy_cache .ruff_cache

@@ -25,7 +25,7 @@ import yaml
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import Location, PathT, dotted
-from runctl_iac.spec.yamlscalars import resolve_scalar, syntax_hint
+from runctl_iac.spec.yamlscalars import libyaml_wording, resolve_scalar, syntax_hint
 
 _CParser: Any
 try:  # libyaml is much faster; the pure-Python parser behaves the same
@@ -116,7 +116,13 @@ def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
         doc.diagnostics.append(_error("E0105", message, file, _line_col(text, bad.start()), hint=hint))
         return doc
     builder = _Builder(file)
-    root = builder.run(text)
+    root = builder.run(text, _CParser or _PyParser)
+    if builder.parser_depth_exceeded:
+        # libyaml (PyYAML >= 6.0.4 wheels) stops at its own nesting limit of 1000 while scanning
+        # ahead, before our MAX_DEPTH check sees the events. The pure-Python parser reads lazily, so
+        # it reaches our check, which locates the level that crosses MAX_DEPTH with our wording.
+        builder = _Builder(file)
+        root = builder.run(text, _PyParser)
     tab_lines = _tab_diagnostics(text, file, builder.scalar_lines, builder.stopped_at_line)
     tabbed = {d.line for d in tab_lines}
     # a syntax error caused by a tab is reported as the tab, not twice
@@ -208,6 +214,7 @@ class _Builder:
         self.stopped_at_line: int | None = None
         self.positions: dict[PathT, Location] = {}
         self.keys: dict[PathT, Location] = {}
+        self.parser_depth_exceeded = False  # libyaml's own nesting limit stopped the parse
 
     def loc(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -216,8 +223,8 @@ class _Builder:
         loc = self.loc(mark)
         self.diagnostics.append(_error(code, message, self.file, (loc.line, loc.column), path, hint))
 
-    def run(self, text: str) -> Any:
-        parser = _CParser(text) if _CParser is not None else _PyParser(text)
+    def run(self, text: str, parser_class: Any) -> Any:
+        parser = parser_class(text)
         root: Any = _EMPTY
         documents = 0
         try:
@@ -238,7 +245,10 @@ class _Builder:
         except _Stop:
             self.stopped_at_line = self.diagnostics[-1].line if self.diagnostics else None
         except yaml.MarkedYAMLError as exc:
-            self.syntax_error(exc, text)
+            if parser_class is not _PyParser and "maximum nesting depth" in (exc.problem or ""):
+                self.parser_depth_exceeded = True
+            else:
+                self.syntax_error(exc, text)
         except yaml.YAMLError as exc:  # ReaderError and friends, without a mark
             self.diagnostics.append(_error("E0105", str(exc).splitlines()[0], self.file, (1, 1)))
             self.stopped_at_line = 1
@@ -255,7 +265,7 @@ class _Builder:
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
         if line > max(last, 1):  # errors "at the end of the stream" point past the last line
             line, col = max(last, 1), len(text.rstrip("\n").split("\n")[-1]) + 1
-        problem = exc.problem or "invalid YAML"
+        problem = libyaml_wording(exc.problem or "invalid YAML", exc.context)
         context = f" ({exc.context})" if exc.context else ""
         self.diagnostics.append(
             _error("E0105", f"{problem}{context}", self.file, (line, col), hint=syntax_hint(problem))
@@ -426,8 +436,9 @@ class _Builder:
         return float(resolved) if wanted == "float" else resolved
 
 
-class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # pragma: no cover
-    """Pure-Python event parser, used when PyYAML was built without libyaml."""
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """Pure-Python event parser: used when PyYAML was built without libyaml, and to locate nesting
+    deeper than libyaml's own limit (see `load_yaml`)."""
 
     def __init__(self, text: str) -> None:
         yaml.reader.Reader.__init__(self, text)

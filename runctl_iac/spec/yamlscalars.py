@@ -37,6 +37,29 @@ def resolve_scalar(value: str) -> Any:
     return value
 
 
+# PyYAML's pure-Python parser words some problems differently from libyaml; the user reads one wording
+# (libyaml's) whichever parser PyYAML was built with.
+_PY_WORDING = (
+    (re.compile(r"^mapping values are not allowed here$"), "mapping values are not allowed in this context"),
+    (re.compile(r"^expected ',' or '([\]}])', but got .*$"), r"did not find expected ',' or '\1'"),
+    (
+        re.compile(r"^found character .* that cannot start any token$"),
+        "found character that cannot start any token",
+    ),
+)
+
+
+def libyaml_wording(problem: str, context: str | None) -> str:
+    """The libyaml wording of a problem reported by PyYAML's pure-Python parser."""
+    if problem.startswith("expected <block end>, but found"):
+        in_sequence = context is not None and "block collection" in context
+        return "did not find expected '-' indicator" if in_sequence else "did not find expected key"
+    for pattern, wording in _PY_WORDING:
+        if pattern.match(problem):
+            return pattern.sub(wording, problem)
+    return problem
+
+
 def syntax_hint(problem: str) -> str:
     """What to try for a PyYAML syntax problem."""
     if "mapping values are not allowed" in problem:

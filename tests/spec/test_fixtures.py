@@ -67,3 +67,17 @@ def test_fixture_sets_are_large_enough() -> None:
     assert len(GOOD) >= 5
     assert len(BAD) >= 30
     assert len([p for p in BAD if p.name.startswith("load-")]) >= 12
+
+
+LOAD = [p for p in BAD if p.name.startswith("load-")]
+
+
+@pytest.mark.parametrize("path", LOAD, ids=[p.stem for p in LOAD])
+def test_load_fixture_same_with_pure_python_parser(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load tier says the same whichever parser PyYAML was built with: libyaml (the default
+    above) or the pure-Python one (PyYAML without libyaml; also what locates over-deep nesting)."""
+    from runctl_iac.spec import yamlload
+
+    monkeypatch.setattr(yamlload, "_CParser", None)
+    actual = render_text(load_fixture(path).diagnostics, cwd=REPO)
+    assert actual == path.with_suffix(".expected").read_text(encoding="utf-8")

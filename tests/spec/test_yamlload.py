@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from runctl_iac.spec import yamlload
 from runctl_iac.spec.model import Location
 from runctl_iac.spec.yamlload import MAX_BYTES, YamlDoc, dotted, load_yaml, load_yaml_file
 
@@ -133,11 +134,43 @@ def test_billion_laughs_fails_fast() -> None:
     assert elapsed < 0.5  # milliseconds in practice; a generous bound for slow CI machines
 
 
-def test_deep_nesting_fails_fast_without_recursion() -> None:
+@pytest.fixture(params=["libyaml", "pure-python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with each parser PyYAML may have been built with."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlload, "_CParser", None)
+    elif yamlload._CParser is None:
+        pytest.skip("PyYAML was built without libyaml")
+    return str(request.param)
+
+
+@pytest.mark.parametrize("depth", [65, 999, 1001, 200_000])
+def test_deep_nesting_fails_fast_without_recursion(parser: str, depth: int) -> None:
+    """libyaml (PyYAML >= 6.0.4) stops at its own depth of 1000 while scanning ahead; the user gets
+    runctl's E0110 all the same, located at the 65th level (the 64th bracket), whichever parser ran."""
     start = time.perf_counter()
-    doc = load("a: " + "[" * 200_000 + "]" * 200_000)
-    assert [d.code for d in doc.diagnostics] == ["E0110"]
+    doc = load("a: " + "[" * depth + "]" * depth)
+    assert problems(doc) == [("E0110", 1, 3 + 64, "a")]  # the root mapping is level 1
+    assert doc.diagnostics[0].message == "nested more than 64 levels deep"
+    assert doc.diagnostics[0].hint == "flatten the structure; a spec needs only a few levels"
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: 1\n b: 2\n", "mapping values are not allowed in this context"),
+        ("a: [1, 2\nb: 3\n", "did not find expected ',' or ']'"),
+        ("a: {x: 1\n", "did not find expected ',' or '}'"),
+        ("a: @x\n", "found character that cannot start any token"),
+        ("- a\nb: 1\n", "did not find expected '-' indicator"),
+        ("a: 1\n- b\n", "did not find expected key"),
+    ],
+)
+def test_syntax_error_wording_is_the_same_for_both_parsers(parser: str, text: str, problem: str) -> None:
+    doc = load(text)
+    assert [d.code for d in doc.diagnostics] == ["E0105"]
+    assert doc.diagnostics[0].message.startswith(problem)
 
 
 def test_file_over_the_size_bound() -> None:
