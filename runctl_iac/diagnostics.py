@@ -41,7 +41,7 @@ CODES: dict[str, str] = {
     "E0207": "value violates a schema constraint",
     # E03xx: semantic checks
     "E0301": "EBS volume setting outside AWS limits for its type",
-    "E0302": "training.on names an instance group that does not exist",
+    "E0302": "training.group names an instance group that does not exist",
     "E0303": "instance mounts a volume that does not exist",
     "E0304": "checkpoints.bucket names a bucket that does not exist",
     "E0305": "mount path is not absolute",

@@ -68,8 +68,8 @@ def test_every_example_compiles_for_every_stack(example: Path, stack: str) -> No
     params = [r for r in graph.resources.values() if r.type == "aws:ssm/parameter:Parameter"]
     assert all(isinstance(p.properties["value"], SecretEnv) for p in params)
     if spec.training is not None:
-        assert launch.group == spec.training.on
-        assert len(launch.nodes) == spec.instances[spec.training.on].count
+        assert launch.group == spec.training.group
+        assert len(launch.nodes) == spec.instances[spec.training.group].count
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -82,7 +82,7 @@ def test_policy_without_buckets_only_reads_parameters() -> None:
 def test_code_in_an_own_bucket_needs_no_extra_grant() -> None:
     spec = single_node(
         buckets={"code": Bucket("code")},
-        training=Training(on="box", run="x", code="s3://runctl-quick-dev-code/src"),
+        training=Training(group="box", run="x", code="s3://runctl-quick-dev-code/src"),
     )
     doc = policy(compile(spec)[0], "box")
     assert statement_resources(doc) == {
