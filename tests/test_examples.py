@@ -34,7 +34,7 @@ def readme_blocks() -> list[tuple[str, str]]:
 def test_the_examples_named_in_the_issue_exist() -> None:
     names = {p.name for p in EXAMPLES}
     assert {"quickstart.yaml", "llama-finetune.yaml", "local.yaml"} <= names
-    assert all((REPO / "examples" / "stacks" / f"{s}.yaml").exists() for s in STACKS)
+    assert all((REPO / "stacks" / f"{s}.yaml").exists() for s in STACKS)
 
 
 @pytest.mark.parametrize("stack", STACKS)

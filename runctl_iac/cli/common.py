@@ -20,8 +20,11 @@ class OutputFormat(enum.StrEnum):
     markdown = "markdown"
 
 
-STACK_HELP = "Stack to load: deep-merges stacks/STACK.yaml (next to the spec) over it. Default: dev."
-STACKS_DIR_HELP = "Folder holding the stack overlays, instead of stacks/ next to the spec."
+STACK_HELP = (
+    "Stack to load: deep-merges STACK.yaml from stacks/ next to the spec, else stacks/ at the project "
+    "root, over it. Default: dev."
+)
+STACKS_DIR_HELP = "Folder holding the stack overlays, instead of the stacks/ lookup."
 
 
 def stack_option() -> str | None:

@@ -34,6 +34,7 @@ from typing import Any
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
 from runctl_iac.plan.model import PlanBase
+from runctl_iac.project import overlay_candidates
 
 SNAPSHOT_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -249,10 +250,13 @@ def git_base(
     if data is None:
         why = f"{rel} does not exist at {ref}: it is a new file, so everything is created"
         return ResolvedBase(PlanBase("git", ref), None, why)
-    overlay_path = (Path(stacks_dir) if stacks_dir else spec_path.parent / "stacks") / f"{stack}.yaml"
-    overlay_rel = _relative(overlay_path, top, "stack overlay", ref)
-    overlay_data = _blob(top, commit, overlay_rel)
-    overlay = (overlay_data, f"{ref}:{overlay_rel}") if overlay_data is not None else None
+    overlay = None
+    for candidate in overlay_candidates(spec_path, stack, stacks_dir):  # the same lookup as for files
+        overlay_rel = _relative(candidate, top, "stack overlay", ref)
+        overlay_data = _blob(top, commit, overlay_rel)
+        if overlay_data is not None:
+            overlay = (overlay_data, f"{ref}:{overlay_rel}")
+            break
     graph = (load_compile or _default_load_compile)(data, f"{ref}:{rel}", stack, overlay)
     return ResolvedBase(PlanBase("git", ref, graph.spec_hash()), graph)
 

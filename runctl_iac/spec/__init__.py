@@ -44,9 +44,13 @@ class LoadResult:
 
 
 def overlay_path(spec_path: str | Path, stack: str, stacks_dir: str | Path | None = None) -> Path:
-    """`<stacks_dir>/<stack>.yaml`, by default `stacks/` next to the spec."""
-    folder = Path(stacks_dir) if stacks_dir is not None else Path(spec_path).parent / "stacks"
-    return folder / f"{stack}.yaml"
+    """The overlay file for `stack`: the first that exists of `runctl_iac.project.overlay_candidates`
+    (`--stacks-dir`, else `stacks/` next to the spec, else `stacks/` at the project root); when none
+    exists, the first candidate (for messages)."""
+    from runctl_iac.project import overlay_candidates
+
+    candidates = overlay_candidates(spec_path, stack, stacks_dir)
+    return next((path for path in candidates if path.is_file()), candidates[0])
 
 
 def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path | None = None) -> LoadResult:
@@ -64,7 +68,9 @@ def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path
     if over_file.exists():
         overlay = load_yaml_file(over_file, allow_empty=True)
     elif stack is not None:
-        extra.append(_no_overlay(name, over_file))
+        from runctl_iac.project import overlay_candidates
+
+        extra.append(_no_overlay(name, overlay_candidates(path, name, stacks_dir)))
     return _finish(base, overlay, name, extra)
 
 
@@ -121,10 +127,11 @@ def _check_stack(name: str) -> Diagnostic | None:
     )
 
 
-def _no_overlay(stack: str, path: Path) -> Diagnostic:
+def _no_overlay(stack: str, looked_in: list[Path]) -> Diagnostic:
+    places = " or ".join(str(p) for p in looked_in)
     return Diagnostic(
         Severity.WARNING,
         "W0402",
-        f"no overlay {path} for stack {stack!r}; the spec is used as is",
-        hint=f"create {path} to give this stack its own settings",
+        f"no overlay {places} for stack {stack!r}; the spec is used as is",
+        hint=f"create {looked_in[-1]} to give this stack its own settings",
     )

@@ -20,6 +20,11 @@ when its first line points at the schema:
 ```yaml
 # yaml-language-server: $schema=../schemas/runctl.schema.json
 ```
+
+A stack overlay (`--stack NAME`) is a partial spec deep-merged over this one: mappings merge,
+scalars and lists replace, `null` deletes a key. `NAME.yaml` is looked up in `--stacks-dir DIR`
+when given, else in `stacks/` next to the spec, else in `stacks/` at the project root (the nearest
+directory upward holding `runctl.toml`, `pyproject.toml` or `.git`).
 """
 
 

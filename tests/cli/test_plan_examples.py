@@ -39,6 +39,8 @@ CASES = {
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(EXAMPLES, tmp_path / "examples")
+    shutil.copytree(EXAMPLES.parent / "stacks", tmp_path / "stacks")
+    (tmp_path / "runctl.toml").write_text("# the project root: stacks/ beside it holds the overlays\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("HF_TOKEN", SECRET_VALUE)

@@ -25,7 +25,7 @@ from tests.engine.pulumi_mocks import Registered, Run, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-STACKS = sorted(p.stem for p in (ROOT / "examples" / "stacks").glob("*.yaml"))
+STACKS = sorted(p.stem for p in (ROOT / "stacks").glob("*.yaml"))
 CASES = [(e.name, s) for e in EXAMPLES for s in STACKS]
 EXPIRES_AT = "2026-11-22T10:00:00Z"
 

@@ -25,7 +25,7 @@ def _compile(text: str, stack: str = "dev") -> Graph:
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.spec import load_spec_bytes
 
-    overlay = (EXAMPLES / "stacks" / f"{stack}.yaml").read_bytes()
+    overlay = (EXAMPLES.parent / "stacks" / f"{stack}.yaml").read_bytes()
     result = load_spec_bytes(text.encode(), "spec.yaml", stack, overlay=(overlay, f"stacks/{stack}.yaml"))
     assert result.spec is not None and result.ok, result.diagnostics
     return compile_spec(result.spec)[0]

@@ -121,7 +121,7 @@ def mixed_plan() -> Plan:
             Severity.ERROR,
             "E0501",
             "hourly cost $11.41 exceeds budget.max_hourly_usd $10",
-            "examples/stacks/dev.yaml",
+            "stacks/dev.yaml",
             3,
             19,
             "budget.max_hourly_usd",
