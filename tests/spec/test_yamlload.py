@@ -153,7 +153,7 @@ def test_deep_nesting_fails_fast_without_recursion(parser: str, depth: int) -> N
     assert problems(doc) == [("E0110", 1, 3 + 64, "a")]  # the root mapping is level 1
     assert doc.diagnostics[0].message == "nested more than 64 levels deep"
     assert doc.diagnostics[0].hint == "flatten the structure; a spec needs only a few levels"
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 2.0  # ~0.15 s; generous for busy CI machines (figures: make bench)
 
 
 @pytest.mark.parametrize(
