@@ -119,3 +119,18 @@ def test_live_prices_failure_is_a_diagnostic(project: Path, monkeypatch: pytest.
         run = invoke(command, "spec.yaml", "--live-prices")
         assert run.code == 1
         assert "error[E0512]" in run.stderr and "hint: aws configure" in run.stderr
+
+
+def test_p5en_spec_in_us_east_1_is_priced_without_w0509(cli_env: Path) -> None:
+    """Issue 7's acceptance check: the current H200 family has an on-demand price in the catalog."""
+    spec = "version: 1\nname: h200\nregion: us-east-1\n"
+    spec += "instances:\n  trainer: {type: p5en.48xlarge, disk_gb: 100}\n"
+    write(cli_env / "spec.yaml", spec)
+    run = invoke("cost", "spec.yaml", "-o", "json")
+    assert run.code == 0, run.stderr
+    doc = run.json()
+    assert "W0509" not in run.stdout + run.stderr
+    assert doc["findings"] == []
+    gp3 = catalog().ebs_price("us-east-1", "gp3")
+    assert gp3 is not None
+    assert Decimal(doc["cost"]["hourly"]) == Decimal("63.296") + gp3.gb_month * 100 / 730

@@ -243,7 +243,10 @@ def test_invalid_spot_discount_is_rejected() -> None:
 
 # ---- the catalog itself ----
 
-GPU_FAMILIES = ["g4dn", "g5", "g6", "g6e", "p3", "p4d", "p4de", "p5", "p5e", "trn1", "inf2"]
+GPU_FAMILIES = [
+    *["g4dn", "g5", "g6", "g6e", "g6f", "gr6", "gr6f", "g7e", "p3", "p4d", "p4de", "p5", "p5e", "p5en"],
+    *["p6-b200", "p6-b300", "trn1", "trn1n", "inf2"],
+]
 CPU_FAMILIES = ["t3", "m5", "m6i", "m7i", "c5", "c6i", "c7i", "r5", "r6i"]
 REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1"]
 
@@ -251,12 +254,15 @@ REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "
 def test_catalog_covers_every_size_of_every_gpu_family_in_us_east_1() -> None:
     gpu = raw_catalog()["tables"]["ec2_gpu"]
     assert sorted(gpu["families"]) == sorted(GPU_FAMILIES)
-    us = gpu["prices"]["us-east-1"]
     for family, sizes in gpu["families"].items():
         assert sizes, family
         for size in sizes:
             itype = f"{family}.{size}"
-            assert itype in us or gpu["unpriced"].get(itype), itype
+            # p6-b300 is offered in us-west-2 only (of the catalog's regions); g7e in us-east-1/2 only
+            offered = [r for r, prices in gpu["prices"].items() if itype in prices]
+            assert offered or gpu["unpriced"].get(itype), itype
+            if family not in ("p6-b300",):
+                assert itype in gpu["prices"]["us-east-1"] or gpu["unpriced"].get(itype), itype
     # the published size lists (AWS instance type docs): a dropped size fails here
     assert gpu["families"]["g5"] == [
         "xlarge",
@@ -310,3 +316,29 @@ def test_offline_modules_do_not_import_cloud_sdks() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("itype", "region", "price"),
+    [
+        ("p5en.48xlarge", "us-east-1", "63.296"),
+        ("p5en.48xlarge", "ap-northeast-1", "79.12"),
+        ("p6-b200.48xlarge", "us-west-2", "113.9328"),
+        ("p6-b300.48xlarge", "us-west-2", "142.416"),
+        ("trn1n.32xlarge", "us-east-2", "24.78"),
+        ("g6f.large", "eu-central-1", "0.25261"),
+        ("gr6.8xlarge", "us-east-1", "2.4464"),
+        ("g7e.48xlarge", "us-east-2", "33.14432"),
+    ],
+)
+def test_current_training_families_are_priced(itype: str, region: str, price: str) -> None:
+    """Figures copied from skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @ 00148f2a (the source)."""
+    spec = make_spec(region=region, trainer_type=itype, trainer_count=1, spot=None)
+    est = estimate_cost(make_graph(spec), spec)
+    assert _line(est, "instance.trainer", "instance").hourly_usd == Decimal(price)
+    assert [w.code for w in cost_warnings(est, spec) if w.path == "instances.trainer.type"] == []
+
+
+def test_the_gpu_table_cites_a_repository_and_commit() -> None:
+    source = raw_catalog()["tables"]["ec2_gpu"]["source"]
+    assert "skypilot-org/skypilot-catalog" in source and "00148f2af3672e2229b4f7bf8157d5a3f36e3c35" in source
