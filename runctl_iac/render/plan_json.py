@@ -14,7 +14,7 @@ from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.model import Action, Change, Plan, PropertyChange
 from runctl_iac.render.cost import cost_json
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SECRET = "(secret)"
 
 

@@ -24,7 +24,7 @@ def test_no_snapshot_means_everything_is_created(tmp_path: Path) -> None:
     graph, _ = compile_spec(spec)
     assert plan.base == PlanBase("none")
     assert plan.base_cost is None
-    assert plan.changes.count(Action.CREATE) == len(graph.resources)
+    assert plan.changes.count(Action.CREATE) == len(graph.resources) + 1  # and the job
     assert plan.spec_hash == graph.spec_hash()
     assert plan.cost_delta_hourly_usd == plan.cost.hourly_usd
 
