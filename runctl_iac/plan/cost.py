@@ -174,10 +174,12 @@ def estimate_cost(
     *,
     spot_discount: Decimal | None = None,
     live_prices: Mapping[str, Decimal] | None = None,
+    run: tuple[int | None, str | None] | None = None,
 ) -> CostEstimate:
     """Estimate what `graph` costs while running, per run and per month (see the module doc).
 
     `spec` supplies the run hours (None, e.g. for a base read from a snapshot: no per-run figure).
+    `run`: (seconds, where they come from) instead of the spec's run length (`run_seconds`).
     `spot_discount` is the assumed fraction off on-demand for spot (0 ≤ d < 1; default 0.60).
     `live_prices` maps instance type -> current spot $/hour (from `live_prices.fetch_spot_prices`).
     """
@@ -258,7 +260,7 @@ def estimate_cost(
     incomplete = any(m is None for m in monthly) or not cat.has_region(region)
     monthly_total = sum((m for m in monthly if m is not None), Decimal(0))
     run_divisor = HOURS_PER_MONTH * SECONDS_PER_HOUR
-    seconds, hours_from = run_seconds(spec)
+    seconds, hours_from = run if run is not None else run_seconds(spec)
     notes: list[str] = []
     if spec is not None and spec.target == "local":
         notes.append("target local: a local emulator, free to run; these are the figures on AWS")
