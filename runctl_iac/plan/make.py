@@ -7,7 +7,8 @@ Steps: compile; choose the base (given, else the applied snapshot under `root`);
 diff the base Graph against the new one (or take `changes` from the engine's
 preview, which is authoritative when it ran: the same `Changes` model with
 `source="engine"`); cost of the new and of the base Graph; then findings in a
-stable order: load warnings, unknown prices, policy, data loss, volume shrinks.
+stable order: load warnings, unknown prices, policy, data loss, volume shrinks,
+retained buckets a region change would re-create under a name still taken.
 
 The base's cost uses the base's own run length: its spec's when there is one
 (`runctl diff OLD NEW`, `--against SPEC`, `--base REF`; data-loss findings about
@@ -121,6 +122,7 @@ def make_plan(
     from runctl_iac.plan.cost import cost_warnings
     from runctl_iac.plan.diff import data_loss_findings, diff_graphs, shrink_findings
     from runctl_iac.plan.policy import check_policy
+    from runctl_iac.plan.region_move import retained_bucket_moves
 
     config = config or ProjectConfig()
     if graph is None:
@@ -141,6 +143,7 @@ def make_plan(
         *check_policy(spec, graph, cost, config),
         *data_loss_findings(changes, fail_on_data_loss, spec, base_spec),
         *shrink_findings(changes, spec),
+        *retained_bucket_moves(base.graph, graph, changes, spec),
     ]
     return Plan(
         project=graph.project,
