@@ -57,6 +57,20 @@ def plan_cost(
     return estimate_cost(graph, spec, spot_discount=config.spot_discount, live_prices=prices)
 
 
+def with_job(changes: Changes, old: Graph | None, new: Graph) -> Changes:
+    """Changes from elsewhere (the engine preview, which sees only Pulumi resources) with the
+    training job's entry added first, so a job change is never invisible."""
+    from runctl_iac.compiler.job import JOB_TYPE
+    from runctl_iac.plan.job_diff import diff_job
+
+    if any(c.type == JOB_TYPE for c in changes.changes):
+        return changes
+    job = diff_job(old.job if old is not None else None, new.job)
+    if job is None:
+        return changes
+    return dataclasses.replace(changes, changes=(job, *changes.changes))
+
+
 def base_cost(
     base: ResolvedBase,
     base_spec: Spec | None,
@@ -114,7 +128,8 @@ def make_plan(
     graph: the compiled Graph of `spec` when the caller already has it.
     base_spec: the spec the base was compiled from (default: `base.spec`); its run length prices the
       base and findings about what only the base held point at its lines.
-    changes: changes computed elsewhere (the engine preview); None: the offline diff.
+    changes: changes computed elsewhere (the engine preview; the job entry is added); None: the
+      offline diff.
     diagnostics: warnings from loading the spec, carried into the findings.
     Raises `DiagnosticError` when the base, the config or live prices cannot be read.
     """
@@ -129,8 +144,8 @@ def make_plan(
         graph, _ = compile_spec(spec)
     if base is None:
         base = snapshot_base(graph.project, graph.stack, root or Path.cwd())
-    if changes is None:
-        changes = diff_graphs(base.graph, graph)
+    # the engine's changes (when given) see only Pulumi resources: the job entry is added to them
+    changes = diff_graphs(base.graph, graph) if changes is None else with_job(changes, base.graph, graph)
     base_spec = base_spec or base.spec
     prices = spot_prices(graph, base.graph) if live_prices else None
     cost = plan_cost(graph, spec, config, prices)

@@ -59,3 +59,18 @@ def test_job_survives_the_graph_json_round_trip() -> None:
     again = Graph.from_json(graph.to_json())
     assert again.job == graph.job and again.spec_hash() == graph.spec_hash()
     assert not diff_graphs(again, graph).has_changes
+
+
+def test_engine_changes_get_the_job_entry() -> None:
+    from runctl_iac.plan.base import ResolvedBase
+    from runctl_iac.plan.make import make_plan
+    from runctl_iac.plan.model import Changes, PlanBase
+
+    spec = single_node()
+    assert spec.training is not None
+    old_graph = compile_spec(spec)[0]
+    edited = dataclasses.replace(spec, training=dataclasses.replace(spec.training, run="python other.py"))
+    base = ResolvedBase(PlanBase("snapshot", "s.json", old_graph.spec_hash()), old_graph)
+    plan = make_plan(edited, base=base, changes=Changes((), source="engine"))
+    assert [(c.id, c.action) for c in plan.changes.changes] == [("job", Action.UPDATE)]
+    assert plan.changes.source == "engine" and plan.changes.has_changes
