@@ -50,6 +50,8 @@ CODES: dict[str, str] = {
     "E0308": "duration does not parse or is out of range",
     "E0309": "spot max price must be greater than zero",
     "E0310": "name is both a secret and a plain env variable",
+    "W0311": "instance type not in the price catalog (did you mean ...)",
+    "E0312": "instance type's family is known but the size is not",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -67,6 +69,9 @@ CODES: dict[str, str] = {
     "E0510": "project configuration (runctl.toml / [tool.runctl]) is invalid",
     "E0511": "plan base could not be read (git ref, snapshot or --against file)",
     "E0512": "live spot prices could not be read (--live-prices)",
+    "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
+    "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
+    "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
 }

@@ -1,4 +1,5 @@
-"""The README's generated sections (diagnostic codes, spec reference) must match their sources.
+"""The README's generated sections (diagnostic codes, spec reference, commands) must match their
+sources, and every `$ runctl ...` console block shows the command's real output.
 
 Regenerate with `UPDATE_GOLDEN=1 pytest tests/test_readme.py`.
 """
@@ -9,6 +10,10 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
+from runctl_iac.cli import app
+from runctl_iac.cli.reference import commands_table
 from runctl_iac.diagnostics import CODES
 from runctl_iac.spec.reference import markdown_reference
 
@@ -28,7 +33,12 @@ def spec_reference() -> str:
     return "\n".join("#" + line if line.startswith("##") else line for line in body).strip()
 
 
-SECTIONS = {"codes": codes_table, "spec-reference": spec_reference}
+def commands() -> str:
+    """Every command registered on the app (other issues' commands appear once they register)."""
+    return commands_table(app)
+
+
+SECTIONS = {"codes": codes_table, "spec-reference": spec_reference, "commands": commands}
 
 
 def _section(text: str, name: str) -> re.Match[str]:
@@ -61,3 +71,41 @@ def test_every_code_is_documented_once_and_well_formed() -> None:
     for code in CODES:
         assert re.fullmatch(r"[EW]0[1-6]\d\d", code), code
         assert text.count(f"| `{code}` |") == 1, code
+
+
+# ```console blocks whose first line is `$ runctl ...`, indented as in a list item
+CONSOLE = re.compile(r"^( *)```console\n\1\$ (runctl [^\n]+)\n(.*?)^\1```", re.S | re.M)
+
+
+def console_output(command: str) -> str:
+    """What the command prints (stdout and stderr), run from the repository root without colour."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_readme_console_blocks_show_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)  # the commands name files relative to the repository root
+    text = README.read_text(encoding="utf-8")
+    blocks = list(CONSOLE.finditer(text))
+    assert blocks, "README.md has no ```console block with a $ runctl command"
+    if os.environ.get("UPDATE_GOLDEN"):
+        for m in reversed(blocks):
+            indent = m.group(1)
+            body = "".join(
+                f"{indent}{line}".rstrip() + "\n" for line in console_output(m.group(2)).splitlines()
+            )
+            text = text[: m.start(3)] + body + text[m.end(3) :]
+        README.write_text(text, encoding="utf-8")
+        blocks = list(CONSOLE.finditer(text))
+    for m in blocks:
+        indent = m.group(1)
+        shown = "".join(line.removeprefix(indent) + "\n" for line in m.group(3).splitlines())
+        real = "".join(line.rstrip() + "\n" for line in console_output(m.group(2)).splitlines())
+        assert shown == real, (
+            f"README output of `{m.group(2)}` is stale: run UPDATE_GOLDEN=1 pytest {__file__}"
+        )

@@ -13,6 +13,7 @@ from runctl_iac.compiler.buckets import compile_buckets
 from runctl_iac.compiler.context import CompileError, Context
 from runctl_iac.compiler.graph import Graph, LaunchPlan
 from runctl_iac.compiler.instances import compile_instances
+from runctl_iac.compiler.job import job_properties
 from runctl_iac.compiler.launch import build_launch_plan
 from runctl_iac.compiler.provider import compile_provider
 from runctl_iac.compiler.secrets import compile_secrets
@@ -36,12 +37,14 @@ def compile(spec: Spec) -> tuple[Graph, LaunchPlan]:
     for step in STEPS:
         step(ctx)
     mounts = compile_volumes(ctx)
+    launch = build_launch_plan(ctx, mounts)
     graph = Graph(
         project=spec.name,
         stack=spec.stack,
         region=spec.region,
         resources=dict(sorted(ctx.resources.items())),
         outputs=dict(sorted(ctx.outputs.items())),
+        job=job_properties(launch),
     )
     graph.topological_order()  # a cycle or dangling reference is a compiler bug: fail here
-    return graph, build_launch_plan(ctx, mounts)
+    return graph, launch

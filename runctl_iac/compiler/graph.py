@@ -96,6 +96,8 @@ class Graph:
     region: str
     resources: Mapping[str, Resource]  # id -> Resource
     outputs: Mapping[str, Any] = field(default_factory=dict)  # stack outputs: name -> Ref / plain data
+    # the training job's definition (compiler.job): not a Pulumi resource, but hashed and diffed
+    job: Mapping[str, Any] | None = None
 
     def topological_order(self) -> list[Resource]:
         """Dependencies first; ties broken by id so the order is deterministic."""
@@ -125,7 +127,7 @@ class Graph:
         return order
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "version": 1,
             "project": self.project,
             "stack": self.stack,
@@ -133,6 +135,9 @@ class Graph:
             "resources": {rid: _resource_json(r) for rid, r in sorted(self.resources.items())},
             "outputs": {k: encode_value(v) for k, v in sorted(self.outputs.items())},
         }
+        if self.job is not None:  # absent without training: graphs without a job hash as before
+            data["job"] = encode_value(self.job)
+        return data
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), sort_keys=True, indent=2) + "\n"
@@ -145,7 +150,15 @@ class Graph:
     def from_json(cls, data: Mapping[str, Any]) -> Graph:
         resources = {rid: _resource_from_json(rid, r) for rid, r in data["resources"].items()}
         outputs = {k: decode_value(v) for k, v in data.get("outputs", {}).items()}
-        return cls(data["project"], data["stack"], data["region"], resources, outputs)
+        job = data.get("job")
+        return cls(
+            data["project"],
+            data["stack"],
+            data["region"],
+            resources,
+            outputs,
+            decode_value(job) if isinstance(job, dict) else None,
+        )
 
 
 def _resource_json(r: Resource) -> dict[str, Any]:

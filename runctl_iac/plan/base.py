@@ -35,12 +35,13 @@ from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity, has_errors
 from runctl_iac.plan.model import PlanBase
 from runctl_iac.project import overlay_candidates
+from runctl_iac.spec.model import Spec
 
 SNAPSHOT_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-# (spec bytes, file label, stack, overlay (bytes, file label) or None) -> Graph
-LoadCompile = Callable[[bytes, str, str, "tuple[bytes, str] | None"], Graph]
+# (spec bytes, file label, stack, overlay (bytes, file label) or None) -> (Graph, the Spec it came from)
+LoadCompile = Callable[[bytes, str, str, "tuple[bytes, str] | None"], "tuple[Graph, Spec | None]"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class ResolvedBase:
     base: PlanBase
     graph: Graph | None
     explanation: str | None = None  # e.g. why the base is empty
+    # the spec the base Graph was compiled from (--base REF, --against SPEC): it prices the base with
+    # its own run length and locates findings about what it held; None for a bare Graph (snapshot, JSON)
+    spec: Spec | None = None
 
 
 def _error(message: str, hint: str, file: str | None = None) -> DiagnosticError:
@@ -155,8 +159,9 @@ def against_base(path: Path, stack: str | None = None, stacks_dir: Path | None =
         from runctl_iac.compiler import compile as compile_spec
         from runctl_iac.spec import load_spec_or_raise
 
-        graph, _ = compile_spec(load_spec_or_raise(path, stack=stack, stacks_dir=stacks_dir))
-        return ResolvedBase(PlanBase("file", str(path), graph.spec_hash()), graph)
+        spec = load_spec_or_raise(path, stack=stack, stacks_dir=stacks_dir)
+        graph, _ = compile_spec(spec)
+        return ResolvedBase(PlanBase("file", str(path), graph.spec_hash()), graph, spec=spec)
     graph, spec_hash = graph_from_document(_read_json(path), str(path))
     return ResolvedBase(PlanBase("file", str(path), spec_hash), graph)
 
@@ -197,7 +202,9 @@ def _relative(path: Path, top: Path, what: str, ref: str) -> str:
         ) from None
 
 
-def _default_load_compile(data: bytes, file: str, stack: str, overlay: tuple[bytes, str] | None) -> Graph:
+def _default_load_compile(
+    data: bytes, file: str, stack: str, overlay: tuple[bytes, str] | None
+) -> tuple[Graph, Spec | None]:
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.spec import load_spec_bytes
 
@@ -213,7 +220,7 @@ def _default_load_compile(data: bytes, file: str, stack: str, overlay: tuple[byt
         )
         raise DiagnosticError([*diagnostics, summary])
     graph, _ = compile_spec(result.spec)
-    return graph
+    return graph, result.spec
 
 
 def git_base(
@@ -257,8 +264,8 @@ def git_base(
         if overlay_data is not None:
             overlay = (overlay_data, f"{ref}:{overlay_rel}")
             break
-    graph = (load_compile or _default_load_compile)(data, f"{ref}:{rel}", stack, overlay)
-    return ResolvedBase(PlanBase("git", ref, graph.spec_hash()), graph)
+    graph, spec = (load_compile or _default_load_compile)(data, f"{ref}:{rel}", stack, overlay)
+    return ResolvedBase(PlanBase("git", ref, graph.spec_hash()), graph, spec=spec)
 
 
 # ---- choosing one ----

@@ -125,7 +125,14 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
             else:
                 values[key] = value
         elif key == "spot_discount":
-            if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            if isinstance(value, str):  # a quoted number: say exactly what to write instead
+                number = value.strip() if re.fullmatch(r"\s*[0-9]*\.?[0-9]+\s*", value) else "0.6"
+                bad(
+                    key,
+                    f'must be a number, not the string "{value}"',
+                    f"write it without quotes: spot_discount = {number} (0.6: 60 % off on-demand)",
+                )
+            elif isinstance(value, bool) or not isinstance(value, (int, Decimal)):
                 bad(key, f"must be a number, not {value!r}", "e.g. spot_discount = 0.6 (60 % off on-demand)")
             elif not Decimal(0) <= Decimal(value) < Decimal(1):
                 bad(key, f"must be at least 0 and below 1, not {value}", "0.6: spot costs 40 % of on-demand")

@@ -6,8 +6,10 @@ grouped by instance group), their root disks, EBS volumes and S3 buckets.
 - On-demand instances: catalog $/hour × count.
 - Spot instances: the live spot price when `live_prices` has one, otherwise
   on-demand × (1 − spot discount), `DEFAULT_SPOT_DISCOUNT` (60 % off) unless the
-  project config says otherwise; capped at the spec's spot max price. Always
-  marked `estimate=True`: spot prices move.
+  project config says otherwise. A max price below that expected price does not
+  lower the estimate: such a request is probably not fulfilled (W0514 says so).
+  With no price at all, a max price pins the price (an instance-hour costs at
+  most that). Always marked `estimate=True`: spot prices move.
 - EBS (root disks and volumes): $/GB-month × size, plus gp3 IOPS / throughput
   above the included baseline and io1/io2 provisioned IOPS, ÷ 730 h.
 - S3: billed by usage, which the spec does not know: a line with hourly 0 and
@@ -16,7 +18,9 @@ grouped by instance group), their root disks, EBS volumes and S3 buckets.
   Per run = hourly × run hours (instances of every node and the storage for
   that time). Monthly = hourly × 730.
 - Unknown instance type or region: the line's hourly is None, the estimate is
-  `incomplete`, and `cost_warnings` reports W0509. Never an exception.
+  `incomplete`, and `cost_warnings` reports W0509, or E0513 when the spec has a
+  budget (fail closed: a budget is only checked against a complete estimate).
+  Never an exception.
 
 Money is `Decimal` throughout. Catalog prices, counts, sizes and spot discounts
 multiply exactly; the one inexact step, ÷ 730 h (and ÷ 3600 s for a run), is
@@ -36,6 +40,7 @@ from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.model import CostEstimate, CostLine
 from runctl_iac.plan.prices import EbsPrice, catalog
+from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
 
 DEFAULT_SPOT_DISCOUNT = Decimal("0.60")
@@ -153,19 +158,16 @@ class _Estimator:
         on_demand = catalog().instance_hourly(self.region, itype) if isinstance(itype, str) else None
         if not _is_spot(props):
             return on_demand, "on-demand"
-        unit: Decimal | None
-        if isinstance(itype, str) and itype in self.live:
-            unit, text = Decimal(self.live[itype]), "spot (live price)"
-            self.used_live = True
-        elif on_demand is not None:
-            unit, text = on_demand * (1 - self.discount), "spot (estimate)"
-            self.used_estimate = True
-        else:
-            return None, "spot"
         cap = _spot_max_price(props)
-        if cap is not None and unit > cap:
-            unit, text = cap, text[:-1] + ", capped at max price)"
-        return unit, text
+        if isinstance(itype, str) and itype in self.live:
+            self.used_live = True
+            return Decimal(self.live[itype]), "spot (live price)"
+        if on_demand is not None:
+            self.used_estimate = True
+            return on_demand * (1 - self.discount), "spot (estimate)"
+        if cap is not None:  # no catalog price: the max price pins what an instance-hour can cost
+            return cap, "spot (at its max price)"
+        return None, "spot"
 
 
 def estimate_cost(
@@ -174,10 +176,12 @@ def estimate_cost(
     *,
     spot_discount: Decimal | None = None,
     live_prices: Mapping[str, Decimal] | None = None,
+    run: tuple[int | None, str | None] | None = None,
 ) -> CostEstimate:
     """Estimate what `graph` costs while running, per run and per month (see the module doc).
 
     `spec` supplies the run hours (None, e.g. for a base read from a snapshot: no per-run figure).
+    `run`: (seconds, where they come from) instead of the spec's run length (`run_seconds`).
     `spot_discount` is the assumed fraction off on-demand for spot (0 ≤ d < 1; default 0.60).
     `live_prices` maps instance type -> current spot $/hour (from `live_prices.fetch_spot_prices`).
     """
@@ -258,7 +262,7 @@ def estimate_cost(
     incomplete = any(m is None for m in monthly) or not cat.has_region(region)
     monthly_total = sum((m for m in monthly if m is not None), Decimal(0))
     run_divisor = HOURS_PER_MONTH * SECONDS_PER_HOUR
-    seconds, hours_from = run_seconds(spec)
+    seconds, hours_from = run if run is not None else run_seconds(spec)
     notes: list[str] = []
     if spec is not None and spec.target == "local":
         notes.append("target local: a local emulator, free to run; these are the figures on AWS")
@@ -292,20 +296,70 @@ def estimate_cost(
     )
 
 
+PIN_HINT = "or pin the price: with `spot: {max_price_usd: N}` the budget counts N per instance-hour"
+
+
 def _diag(spec: Spec, path: PathT, message: str, hint: str | None = None) -> Diagnostic:
     return spec.source.diagnostic(Severity.WARNING, "W0509", message, path, hint)
 
 
+def _unknown(spec: Spec, path: PathT, message: str, hint: str | None = None) -> Diagnostic:
+    """W0509 for an unknown price; E0513 when the spec has a budget, which then cannot be checked."""
+    budget = spec.budget
+    if budget.max_hourly_usd is None and budget.max_run_usd is None:
+        return _diag(spec, path, message + "; the cost estimate leaves it out", hint)
+    return spec.source.diagnostic(
+        Severity.ERROR,
+        "E0513",
+        message + "; the spec has a budget, which cannot be checked without it: the plan is blocked",
+        path,
+        hint,
+    )
+
+
+def _usd4(value: Decimal) -> str:
+    return f"${value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+
+
+def spot_price_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
+    """W0514 for every spot group whose max price is below the price it is expected to pay."""
+    out: list[Diagnostic] = []
+    for line in estimate.lines:
+        parts = line.resource.split(".")
+        if line.kind != "instance" or line.hourly_usd is None or len(parts) < 2:
+            continue
+        group = spec.instances.get(parts[1])
+        if group is None or group.spot is None or group.spot.max_price_usd is None:
+            continue
+        cap = group.spot.max_price_usd
+        if cap * group.count < line.hourly_usd:
+            expected = line.hourly_usd / group.count
+            out.append(
+                spec.source.diagnostic(
+                    Severity.WARNING,
+                    "W0514",
+                    f"max price {_usd4(cap)}/hour is below the expected spot price of {_usd4(expected)}/hour "
+                    f"for {group.type}: the spot request will probably not be fulfilled; "
+                    "the estimate uses the expected price",
+                    ("instances", group.name, "spot", "max_price_usd"),
+                    f"raise max_price_usd to at least {_usd4(expected)}, or use `spot: true` "
+                    "(pay at most the on-demand price)",
+                )
+            )
+    return out
+
+
 def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
-    """W0509 for every price the estimate could not find, at the spec line responsible."""
+    """W0509 (E0513 with a budget) for every price the estimate could not find, and W0514 for spot
+    max prices below the expected price, at the spec line responsible."""
     cat = catalog()
     region = estimate.region
     if not cat.has_region(region):
         return [
-            _diag(
+            _unknown(
                 spec,
                 ("region",),
-                f"no prices for region {region} in the catalog; the cost estimate is incomplete",
+                f"no prices for region {region} in the catalog",
                 "the catalog covers " + ", ".join(cat.regions),
             )
         ]
@@ -315,20 +369,22 @@ def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
             continue
         parts = line.resource.split(".")
         if line.kind == "instance" and len(parts) >= 2 and parts[1] in spec.instances:
-            itype = spec.instances[parts[1]].type
-            reason = cat.unpriced_reason(itype)
+            group = spec.instances[parts[1]]
+            reason = cat.unpriced_reason(group.type)
+            close = suggest_instance_type(group.type) if reason is None else None
+            fix = f"fix the type (did you mean {close}?)" if close else "check the instance type and region"
+            live = "; for spot groups --live-prices reads current prices" if group.spot is not None else ""
             out.append(
-                _diag(
+                _unknown(
                     spec,
                     ("instances", parts[1], "type"),
-                    f"no on-demand price for {itype} in {region} in the catalog"
-                    + (f" ({reason})" if reason else "")
-                    + "; the cost estimate leaves it out",
-                    "check the instance type and region; for spot groups --live-prices reads current prices",
+                    f"no on-demand price for {group.type} in {region} in the catalog"
+                    + (f" ({reason})" if reason else ""),
+                    f"{fix}, {PIN_HINT}{live}",
                 )
             )
         elif line.kind == "root-disk" and len(parts) >= 2:
-            out.append(_diag(spec, ("instances", parts[1], "disk_gb"), f"no price for {line.description}"))
+            out.append(_unknown(spec, ("instances", parts[1], "disk_gb"), f"no price for {line.description}"))
         elif line.kind == "volume" and len(parts) >= 2:
-            out.append(_diag(spec, ("volumes", parts[1], "type"), f"no price for {line.description}"))
-    return out
+            out.append(_unknown(spec, ("volumes", parts[1], "type"), f"no price for {line.description}"))
+    return [*out, *spot_price_warnings(estimate, spec)]

@@ -31,6 +31,8 @@ Decisions (see also `replace_rules`):
   replacement (and its volumes data loss) would cry wolf. Dependents get a
   "may be replaced if ..." note instead of a cascade. The engine preview, which
   runs the lookup, is authoritative.
+- The training job (`Graph.job`, not a resource) is one `job` entry, listed first
+  (`plan.job_diff`): a changed definition means the job is relaunched on apply.
 - Data loss: deleting or replacing a volume or bucket is data loss unless it is
   retained. A delete is retained when the old resource has `retain_on_delete`;
   a replacement only when both the old and new resource have it (conservative).
@@ -44,14 +46,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runctl_iac.compiler.graph import Graph, Invoke, Ref, Resource, encode_value
+from runctl_iac.compiler.job import JOB_TYPE
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan import replace_rules as rr
+from runctl_iac.plan.job_diff import diff_job
 from runctl_iac.plan.model import Action, Change, Changes, PropertyChange
 from runctl_iac.spec.model import dotted
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 
-_ORDER = {rr.INSTANCE_TYPE: 0, rr.VOLUME_TYPE: 1, rr.BUCKET_TYPE: 2}
+_ORDER = {JOB_TYPE: -1, rr.INSTANCE_TYPE: 0, rr.VOLUME_TYPE: 1, rr.BUCKET_TYPE: 2}
 _MISSING: Any = object()
 
 
@@ -78,6 +82,9 @@ def diff_graphs(old: Graph | None, new: Graph) -> Changes:
     _cascade_provider(old, new, states)
     _cascade_refs(new, states)
     changes = [_finish(rid, st) for rid, st in states.items()]
+    job = diff_job(old.job if old is not None else None, new.job)
+    if job is not None:  # the training job (not a resource): first, as it is what a reviewer reads first
+        changes.append(job)
     changes.sort(key=lambda c: (_ORDER.get(c.type, 3), c.id))
     return Changes(tuple(changes), source="offline")
 

@@ -7,11 +7,14 @@ Steps: compile; choose the base (given, else the applied snapshot under `root`);
 diff the base Graph against the new one (or take `changes` from the engine's
 preview, which is authoritative when it ran: the same `Changes` model with
 `source="engine"`); cost of the new and of the base Graph; then findings in a
-stable order: load warnings, unknown prices, policy, data loss, volume shrinks.
+stable order: load warnings, unknown prices, policy, data loss, volume shrinks,
+retained buckets a region change would re-create under a name still taken.
 
-The base's cost uses the base spec's run length when the caller has it
-(`runctl diff OLD NEW`), else this spec's (a snapshot is a bare Graph), so the
-per-run delta then compares runs of the same length.
+The base's cost uses the base's own run length: its spec's when there is one
+(`runctl diff OLD NEW`, `--against SPEC`, `--base REF`; data-loss findings about
+what only the base held point at that spec's lines too), else the
+`max_runtime_seconds` of the job kept in a bare Graph (snapshot, Graph JSON), else
+this spec's run length, which the cost notes then say is assumed.
 
 No cloud SDK is imported here; `live_prices=True` imports boto3 through
 `plan.live_prices` only when it is asked for.
@@ -19,6 +22,7 @@ No cloud SDK is imported here; `live_prices=True` imports boto3 through
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +31,7 @@ from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.base import ResolvedBase, snapshot_base
 from runctl_iac.plan.config import ProjectConfig
-from runctl_iac.plan.model import Changes, CostEstimate, Plan
+from runctl_iac.plan.model import Changes, CostEstimate, Plan, PlanBase
 from runctl_iac.spec.model import Spec
 
 
@@ -53,6 +57,57 @@ def plan_cost(
     return estimate_cost(graph, spec, spot_discount=config.spot_discount, live_prices=prices)
 
 
+def with_job(changes: Changes, old: Graph | None, new: Graph) -> Changes:
+    """Changes from elsewhere (the engine preview, which sees only Pulumi resources) with the
+    training job's entry added first, so a job change is never invisible."""
+    from runctl_iac.compiler.job import JOB_TYPE
+    from runctl_iac.plan.job_diff import diff_job
+
+    if any(c.type == JOB_TYPE for c in changes.changes):
+        return changes
+    job = diff_job(old.job if old is not None else None, new.job)
+    if job is None:
+        return changes
+    return dataclasses.replace(changes, changes=(job, *changes.changes))
+
+
+def base_cost(
+    base: ResolvedBase,
+    base_spec: Spec | None,
+    spec: Spec,
+    config: ProjectConfig,
+    prices: dict[str, Decimal] | None,
+) -> tuple[CostEstimate | None, str | None]:
+    """The base's cost at its own run length, and a note when that run length had to be assumed."""
+    from runctl_iac.plan.cost import estimate_cost, run_seconds
+
+    if base.graph is None:
+        return None, None
+    if base_spec is not None:
+        return plan_cost(base.graph, base_spec, config, prices), None
+    kept = (base.graph.job or {}).get("max_runtime_seconds")
+    run: tuple[int | None, str | None]
+    note = None
+    if isinstance(kept, int) and not isinstance(kept, bool):
+        run = (kept, f"the base's training.max_runtime ({kept} s)")
+    else:
+        run = run_seconds(spec)
+        if run[0] is not None:
+            note = (
+                f"base: {_bare(base.base)} has no spec and no training.max_runtime, so its per-run "
+                f"figure assumes this spec's run length ({run[1]})"
+            )
+    estimate = estimate_cost(
+        base.graph, spec, spot_discount=config.spot_discount, live_prices=prices, run=run
+    )
+    return estimate, note
+
+
+def _bare(base: PlanBase) -> str:
+    what = "the applied snapshot" if base.kind == "snapshot" else "the Graph document"
+    return f"{what} {base.ref}" if base.ref else what
+
+
 def make_plan(
     spec: Spec,
     *,
@@ -71,8 +126,10 @@ def make_plan(
     base: the resolved base (`plan.base.resolve_base`); None: the applied snapshot under `root`
       (default: the current directory), or nothing when there is none.
     graph: the compiled Graph of `spec` when the caller already has it.
-    base_spec: the spec the base was compiled from, when known (its run length prices the base).
-    changes: changes computed elsewhere (the engine preview); None: the offline diff.
+    base_spec: the spec the base was compiled from (default: `base.spec`); its run length prices the
+      base and findings about what only the base held point at its lines.
+    changes: changes computed elsewhere (the engine preview; the job entry is added); None: the
+      offline diff.
     diagnostics: warnings from loading the spec, carried into the findings.
     Raises `DiagnosticError` when the base, the config or live prices cannot be read.
     """
@@ -80,23 +137,28 @@ def make_plan(
     from runctl_iac.plan.cost import cost_warnings
     from runctl_iac.plan.diff import data_loss_findings, diff_graphs, shrink_findings
     from runctl_iac.plan.policy import check_policy
+    from runctl_iac.plan.region_move import retained_bucket_moves
 
     config = config or ProjectConfig()
     if graph is None:
         graph, _ = compile_spec(spec)
     if base is None:
         base = snapshot_base(graph.project, graph.stack, root or Path.cwd())
-    if changes is None:
-        changes = diff_graphs(base.graph, graph)
+    # the engine's changes (when given) see only Pulumi resources: the job entry is added to them
+    changes = diff_graphs(base.graph, graph) if changes is None else with_job(changes, base.graph, graph)
+    base_spec = base_spec or base.spec
     prices = spot_prices(graph, base.graph) if live_prices else None
     cost = plan_cost(graph, spec, config, prices)
-    base_cost = plan_cost(base.graph, base_spec or spec, config, prices) if base.graph is not None else None
+    old_cost, assumed = base_cost(base, base_spec, spec, config, prices)
+    if assumed is not None:
+        cost = dataclasses.replace(cost, notes=(*cost.notes, assumed))
     findings = [
         *diagnostics,
         *cost_warnings(cost, spec),
         *check_policy(spec, graph, cost, config),
         *data_loss_findings(changes, fail_on_data_loss, spec, base_spec),
         *shrink_findings(changes, spec),
+        *retained_bucket_moves(base.graph, graph, changes, spec),
     ]
     return Plan(
         project=graph.project,
@@ -105,6 +167,6 @@ def make_plan(
         base=base.base,
         changes=changes,
         cost=cost,
-        base_cost=base_cost,
+        base_cost=old_cost,
         findings=tuple(findings),
     )

@@ -7,7 +7,8 @@ Every finding is a Diagnostic pointing at the spec line responsible (via
   `budget.max_run_usd`. Both sides are compared rounded to cents (ROUND_HALF_UP),
   the way they are shown. A `max_run_usd` with no run time (no
   `training.max_runtime`, no `ttl`) is E0502 too: an unbounded run exceeds any budget.
-- W0509 at the budget: the estimate is incomplete, so the budget check is partial.
+- An incomplete estimate with a budget is blocked where the price is missing
+  (E0513, from `cost.cost_warnings`): a budget fails closed.
 - E0503: all instances in the spec (every group's count) above `max_instances`,
   at the count of the largest group.
 - E0504 / E0505: region / instance type not in the config's allowlist (globs for types).
@@ -79,18 +80,6 @@ def check_budget(spec: Spec, cost: CostEstimate) -> list[Diagnostic]:
                     BUDGET_HINT,
                 )
             )
-    if cost.incomplete and (budget.max_hourly_usd is not None or budget.max_run_usd is not None):
-        path = hourly_path if budget.max_hourly_usd is not None else run_path
-        out.append(
-            _diag(
-                spec,
-                Severity.WARNING,
-                "W0509",
-                path,
-                "the budget check is partial: some prices are unknown, so the estimate is a lower bound",
-                "see the other W0509 warnings for the prices that are missing",
-            )
-        )
     return out
 
 

@@ -65,6 +65,18 @@ class Catalog:
     def unpriced_reason(self, instance_type: str) -> str | None:
         return self.unpriced.get(instance_type)
 
+    def instance_types(self) -> frozenset[str]:
+        """Every instance type the catalog knows: each family's sizes, priced or not."""
+        known = {f"{fam}.{size}" for fam, sizes in self.families.items() for size in sizes}
+        known.update(self.unpriced)
+        for prices in self.instances.values():
+            known.update(prices)
+        return frozenset(known)
+
+    def family_sizes(self, family: str) -> tuple[str, ...] | None:
+        """The sizes of an instance family the catalog covers (None: an unknown family)."""
+        return self.families.get(family)
+
     def ebs_price(self, region: str, volume_type: str) -> EbsPrice | None:
         return self.ebs.get(region, {}).get(volume_type)
 

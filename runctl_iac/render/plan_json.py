@@ -1,4 +1,5 @@
-"""A Plan as a versioned JSON document (shape: runctl_iac/data/plan.schema.json).
+"""A Plan as a versioned JSON document (shape: runctl_iac/data/plan.schema.json; format
+version 2 added the training job as the `job` change, see `plan.job_diff`).
 
 No-op resources are counted in `summary` but not listed. Money is carried as
 strings. A secret property's values are the string "(secret)", never the value.
@@ -14,7 +15,7 @@ from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.model import Action, Change, Plan, PropertyChange
 from runctl_iac.render.cost import cost_json
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SECRET = "(secret)"
 
 

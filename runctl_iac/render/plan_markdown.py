@@ -16,6 +16,7 @@ from runctl_iac.render.plan_text import (
     VERBS,
     base_label,
     format_value,
+    script_lines,
     short_hash,
     summary_line,
 )
@@ -121,6 +122,11 @@ def _changes_details(plan: Plan) -> list[str]:
             out.append(f"{SYMBOLS[c.action].rjust(3)} {c.id}")
             width = max(len(p.path) for p in c.properties)
             for p in c.properties:
+                script = script_lines(p)
+                if script is not None and not any("```" in line for line in script):  # keeps the fence
+                    out.append(f"      {p.path.ljust(width)} = (script, changed lines):")
+                    out.extend(f"          {line}" for line in script)
+                    continue
                 line = (
                     f"      {p.path.ljust(width)} = {format_value(p.old, p.secret)} {ARROW} "
                     f"{format_value(p.new, p.secret)}"

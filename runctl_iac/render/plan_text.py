@@ -7,6 +7,7 @@ the same lines get colours. Secret values are always shown as "(secret)".
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 from collections.abc import Iterable
@@ -114,6 +115,31 @@ def data_loss_message(change: Change) -> str:
     )
 
 
+def script_lines(prop: PropertyChange, create: bool = False) -> list[str] | None:
+    """A multi-line string property (a job's `run` or `setup` script) as changed lines, `- old` /
+    `+ new` (every line, `+`, for a create); None for any other property. A reviewer reads what the
+    script does now, not two escaped one-line strings."""
+    old, new = prop.old, prop.new
+    if prop.secret or not any(isinstance(v, str) and "\n" in v.rstrip("\n") for v in (old, new)):
+        return None
+    if not all(v is None or isinstance(v, str) for v in (old, new)):
+        return None
+    before = [] if create or old is None else old.splitlines()
+    after = [] if new is None else new.splitlines()
+    diff = difflib.unified_diff(before, after, lineterm="", n=0)
+    return [line.rstrip() for line in diff if not line.startswith(("---", "+++", "@@"))]
+
+
+def _property_lines(change: Change, prop: PropertyChange, width: int) -> list[Line]:
+    script = script_lines(prop, create=change.action is Action.CREATE)
+    if script is None:
+        return [_property_line(change, prop, width)]
+    what = "script" if change.action is Action.CREATE else "script, changed lines"
+    out: list[Line] = [(f"        {prop.path.ljust(width)} = ({what}):", "")]
+    out.extend((f"            {line}", "red" if line.startswith("-") else "green") for line in script)
+    return out
+
+
 def _property_line(change: Change, prop: PropertyChange, width: int) -> Line:
     name = prop.path.ljust(width)
     if change.action is Action.CREATE:
@@ -139,7 +165,8 @@ def change_lines(change: Change) -> list[Line]:
     if change.action is Action.DELETE:
         return out  # what is deleted is named; its old settings do not matter to the reader
     width = max((len(p.path) for p in change.properties), default=0)
-    out.extend(_property_line(change, p, width) for p in change.properties)
+    for p in change.properties:
+        out.extend(_property_lines(change, p, width))
     return out
 
 

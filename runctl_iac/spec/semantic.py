@@ -10,6 +10,7 @@ from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
+from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
 from runctl_iac.spec.schema import sort_key
 
@@ -31,6 +32,7 @@ def semantic_diagnostics(data: dict[str, Any], source: SourceMap) -> list[Diagno
 
     for check in (_volumes, _mounts, _training, _durations, _spot):
         check(data, emit)
+    out.extend(instance_type_diagnostics(data, source))  # W0311 / E0312, against the price catalog
     return sorted(out, key=sort_key)
 
 

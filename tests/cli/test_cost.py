@@ -67,11 +67,20 @@ def test_over_budget_exits_1(project: Path) -> None:
 
 
 def test_unknown_instance_type_is_incomplete_not_a_crash(project: Path) -> None:
-    write(project / "odd.yaml", BASE_SPEC.replace("type: g5.xlarge", "type: zz9.huge"))
+    no_budget = BASE_SPEC.replace("budget:\n  max_hourly_usd: 5\n", "")
+    write(project / "odd.yaml", no_budget.replace("type: g5.xlarge", "type: zz9.huge"))
     run = invoke("cost", "odd.yaml")
     assert run.code == 0, run.stderr
     assert "! incomplete estimate" in run.stdout
     assert "warning[W0509]" in run.stdout
+
+
+def test_budget_with_an_unknown_price_blocks(project: Path) -> None:
+    write(project / "odd.yaml", BASE_SPEC.replace("type: g5.xlarge", "type: zz9.huge"))
+    for command in ("cost", "plan"):
+        run = invoke(command, "odd.yaml")
+        assert run.code == 1, run.stdout
+        assert "error[E0513] instances.gpu.type: no on-demand price for zz9.huge" in run.stdout
 
 
 def test_secret_and_errors(project: Path) -> None:

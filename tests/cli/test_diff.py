@@ -28,7 +28,8 @@ def test_two_specs(project: Path) -> None:
     assert run.code == 0, run.stderr
     assert "base: file old.yaml (sha256:" in run.stdout
     assert "    ~ instance.gpu.0 (aws:ec2/instance:Instance)" in run.stdout
-    assert "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete." in run.stdout
+    assert "    ~ job (runctl:training:Job)" in run.stdout  # max_runtime changed
+    assert "Plan: 0 to create, 2 to update, 0 to replace, 0 to delete." in run.stdout
     doc = invoke("diff", "old.yaml", "new.yaml", "-o", "json").json()
     validate_plan(doc)
     cost = doc["cost"]

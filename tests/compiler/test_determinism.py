@@ -55,11 +55,15 @@ def test_hash_is_stable_across_interpreters_with_different_hash_seeds() -> None:
     assert hashes == {compile(multi_node())[0].spec_hash()}
 
 
-def test_training_command_is_not_part_of_the_graph() -> None:
+def test_training_changes_change_the_hash_but_no_resource() -> None:
+    """The job is part of the hash `apply --plan` compares (issue 8 item 1), not a Pulumi resource."""
     spec = multi_node()
     assert spec.training is not None
     edited = dataclasses.replace(spec, training=dataclasses.replace(spec.training, run="python other.py"))
-    assert compile(edited)[0].spec_hash() == compile(spec)[0].spec_hash()
+    new, old = compile(edited)[0], compile(spec)[0]
+    assert new.spec_hash() != old.spec_hash()
+    assert new.resources == old.resources
+    assert new.job is not None and new.job["run"] == "python other.py"
     assert compile(edited)[1].run == "python other.py"
 
 
@@ -93,8 +97,10 @@ def test_a_cycle_is_reported_as_a_compiler_bug() -> None:
         Graph("p", "s", "r", {"a": a, "b": b}).topological_order()
 
 
-def test_secret_names_only_even_with_training_env() -> None:
+def test_secret_names_only_even_with_training_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKEN", "s3cr3t-value-never-in-the-graph")
     spec = single_node(training=Training(group="box", run="x", env={"PLAIN": "visible"}, secrets=("TOKEN",)))
     text = compile(spec)[0].dumps()
     assert '"$secret": "TOKEN"' in text
-    assert "visible" not in text  # env belongs to the launch plan, not to infrastructure
+    assert '"PLAIN": "visible"' in text  # the job's plain env is part of its definition (Graph.job)
+    assert "s3cr3t-value" not in text

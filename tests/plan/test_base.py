@@ -209,9 +209,9 @@ def test_git_base_diff_against_working_tree(repo: Path) -> None:
 def test_git_base_passes_bytes_and_labels(repo: Path) -> None:
     seen: list[tuple[bytes, str, str, tuple[bytes, str] | None]] = []
 
-    def fake(data: bytes, file: str, stack: str, overlay: tuple[bytes, str] | None) -> Graph:
+    def fake(data: bytes, file: str, stack: str, overlay: tuple[bytes, str] | None) -> tuple[Graph, None]:
         seen.append((data, file, stack, overlay))
-        return base_graph()
+        return base_graph(), None
 
     git_base("HEAD~1", repo / "infra" / "spec.yaml", "dev", load_compile=fake)
     git_base("HEAD", repo / "infra" / "spec.yaml", "ci", load_compile=fake)  # no ci overlay at all

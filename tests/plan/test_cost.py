@@ -14,6 +14,7 @@ import pytest
 from runctl_iac.diagnostics import Severity
 from runctl_iac.plan.cost import DEFAULT_SPOT_DISCOUNT, cost_warnings, estimate_cost, round_usd
 from runctl_iac.plan.model import CostEstimate, CostLine
+from runctl_iac.spec.model import Spot
 from tests.plan.cost_fixtures import ebs_raw, make_graph, make_spec, od_price, raw_catalog
 
 H730 = Decimal(730)
@@ -88,7 +89,7 @@ def test_figures_pinned_to_the_shipped_catalog() -> None:
     assert est.monthly_usd == Decimal("3608.608")
 
 
-def test_spot_discount_override_and_max_price_cap() -> None:
+def test_spot_discount_override() -> None:
     spec = make_spec()
     est = estimate_cost(make_graph(spec), spec, spot_discount=Decimal("0.7"))
     assert _line(est, "instance.trainer", "instance").hourly_usd == 2 * od_price("g5.12xlarge") * Decimal(
@@ -96,10 +97,28 @@ def test_spot_discount_override_and_max_price_cap() -> None:
     )
     assert any("70%" in note for note in est.notes)
 
-    capped = estimate_cost(make_graph(spec, max_price="1.5"), spec)
-    line = _line(capped, "instance.trainer", "instance")
-    assert line.hourly_usd == Decimal("3.0")  # 2 × min(5.672 × 0.4, 1.5)
-    assert line.description == "2 × g5.12xlarge spot (estimate, capped at max price)"
+
+def test_spot_max_price_below_expected_warns_and_estimates_the_expected_price() -> None:
+    spec = make_spec(spot=Spot(max_price_usd=Decimal("1.5")))
+    est = estimate_cost(make_graph(spec, max_price="1.5"), spec)
+    line = _line(est, "instance.trainer", "instance")
+    expected = od_price("g5.12xlarge") * Decimal("0.4")  # 60 % off on-demand, above the 1.5 max price
+    assert line.hourly_usd == 2 * expected
+    assert line.description == "2 × g5.12xlarge spot (estimate)"
+    (warning,) = [d for d in cost_warnings(est, spec) if d.code == "W0514"]
+    assert warning.severity is Severity.WARNING and warning.path == "instances.trainer.spot.max_price_usd"
+    assert "will probably not be fulfilled" in warning.message and "$1.5000/hour" in warning.message
+    assert f"${expected.quantize(Decimal('0.0001'))}" in (warning.hint or "")
+    high = make_spec(spot=Spot(max_price_usd=Decimal(5)))
+    assert not [d for d in cost_warnings(estimate_cost(make_graph(high, max_price="5"), high), high)]
+
+
+def test_spot_max_price_pins_an_unknown_price() -> None:
+    spec = make_spec(trainer_type="zz9.huge", spot=Spot(max_price_usd=Decimal("2.5")))
+    est = estimate_cost(make_graph(spec, max_price="2.5"), spec)
+    line = _line(est, "instance.trainer", "instance")
+    assert line.hourly_usd == Decimal(5) and line.description == "2 × zz9.huge spot (at its max price)"
+    assert not est.incomplete and cost_warnings(est, spec) == []
 
 
 def test_on_demand_group_is_not_an_estimate() -> None:

@@ -24,7 +24,7 @@ def test_no_snapshot_means_everything_is_created(tmp_path: Path) -> None:
     graph, _ = compile_spec(spec)
     assert plan.base == PlanBase("none")
     assert plan.base_cost is None
-    assert plan.changes.count(Action.CREATE) == len(graph.resources)
+    assert plan.changes.count(Action.CREATE) == len(graph.resources) + 1  # and the job
     assert plan.spec_hash == graph.spec_hash()
     assert plan.cost_delta_hourly_usd == plan.cost.hourly_usd
 
@@ -39,11 +39,12 @@ def test_snapshot_is_the_default_base(tmp_path: Path) -> None:
     assert plan.base_cost is not None and plan.cost_delta_hourly_usd == 0
 
 
-def test_engine_changes_are_used_as_given(tmp_path: Path) -> None:
+def test_engine_changes_are_used_as_given_with_the_job_entry(tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     engine = Changes((Change("instance.gpu.0", "aws:ec2/instance:Instance", Action.UPDATE),), source="engine")
     plan = make_plan(spec, root=tmp_path, changes=engine)
-    assert plan.changes is engine
+    assert plan.changes.source == "engine" and plan.changes.changes[1:] == engine.changes
+    assert (plan.changes.changes[0].id, plan.changes.changes[0].action) == ("job", Action.CREATE)
 
 
 def test_findings_order_and_fail_on_data_loss(tmp_path: Path) -> None:

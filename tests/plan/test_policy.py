@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from runctl_iac.diagnostics import Diagnostic, Severity, has_errors
 from runctl_iac.plan.config import ProjectConfig
-from runctl_iac.plan.cost import estimate_cost
+from runctl_iac.plan.cost import cost_warnings, estimate_cost
 from runctl_iac.plan.policy import BUDGET_HINT, check_policy
 from runctl_iac.spec.model import Budget, Spec
 from tests.plan.cost_fixtures import POSITIONS, make_graph, make_spec
@@ -53,12 +53,24 @@ def test_run_budget_without_an_end_blocks() -> None:
     assert "max_runtime" in (finding.hint or "")
 
 
-def test_incomplete_estimate_makes_the_budget_check_partial() -> None:
-    spec = make_spec(trainer_type="g99.huge", budget=Budget(max_hourly_usd=Decimal(100)))
-    (finding,) = _check(spec)
-    assert _where(finding) == ("W0509", Severity.WARNING, "budget.max_hourly_usd", "spec.yaml", 8, 19)
-    assert "partial" in finding.message
-    assert _check(make_spec(trainer_type="g99.huge")) == []  # no budget: nothing to be partial about
+def test_budget_fails_closed_when_an_instance_price_is_unknown() -> None:
+    spec = make_spec(trainer_type="g5.xlarg", spot=None, budget=Budget(max_hourly_usd=Decimal(100)))
+    est = estimate_cost(make_graph(spec), spec)
+    assert _check(spec) == []  # the policy itself passes: the unknown price blocks, where it is missing
+    (finding,) = cost_warnings(est, spec)
+    assert _where(finding) == ("E0513", Severity.ERROR, "instances.trainer.type", "spec.yaml", 14, 11)
+    assert "budget" in finding.message and "blocked" in finding.message
+    assert "did you mean g5.xlarge?" in (finding.hint or "") and "max_price_usd" in (finding.hint or "")
+    no_budget = make_spec(trainer_type="g5.xlarg", spot=None)
+    (warning,) = cost_warnings(estimate_cost(make_graph(no_budget), no_budget), no_budget)
+    assert warning.code == "W0509" and not warning.is_error
+
+
+def test_budget_fails_closed_when_the_region_is_unknown() -> None:
+    spec = make_spec(region="xx-moon-1", budget=Budget(max_run_usd=Decimal(1000)))
+    (finding,) = cost_warnings(estimate_cost(make_graph(spec), spec), spec)
+    assert _where(finding) == ("E0513", Severity.ERROR, "region", "spec.yaml", 3, 9)
+    assert "us-east-1" in (finding.hint or "")
 
 
 def test_instance_cap_counts_every_group_and_points_at_the_largest() -> None:
@@ -100,6 +112,5 @@ def test_required_tags_at_tags_or_the_root() -> None:
 
 
 def test_findings_block_only_when_errors() -> None:
-    warn_only = _check(make_spec(trainer_type="g99.huge", budget=Budget(max_hourly_usd=Decimal(100))))
-    assert warn_only and not has_errors(warn_only)
+    assert not has_errors(_check(make_spec()))
     assert has_errors(_check(make_spec(budget=Budget(max_hourly_usd=Decimal(1)))))

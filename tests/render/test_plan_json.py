@@ -36,7 +36,7 @@ def test_schema_symlink_points_at_package_copy() -> None:
 
 def test_document_shape() -> None:
     doc = plan_document(mixed_plan())
-    assert doc["format_version"] == 1
+    assert doc["format_version"] == 2
     assert doc["summary"] == {
         "create": 1,
         "update": 2,

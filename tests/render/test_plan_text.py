@@ -95,3 +95,19 @@ def test_engine_changes_are_labelled() -> None:
     assert "changes: engine preview" in render_plan_text(engine)
     assert "changes: offline diff (no engine)" in render_plan_text(plan)
     assert "Changes from the engine preview." in render_plan_markdown(engine)
+
+
+def test_changed_script_shows_changed_lines_not_escaped_strings() -> None:
+    from runctl_iac.plan.model import Action, Change, PropertyChange
+    from runctl_iac.render.plan_text import change_lines
+
+    prop = PropertyChange("run", "set -e\npython a.py\necho done\n", "set -e\npython b.py\necho done\n")
+    change = Change("job", "runctl:training:Job", Action.UPDATE, (prop,))
+    assert [text for text, _ in change_lines(change)][1:] == [
+        "        run = (script, changed lines):",
+        "            -python a.py",
+        "            +python b.py",
+    ]
+    one_line = PropertyChange("run", "python a.py", "python b.py")
+    text = [t for t, _ in change_lines(Change("job", "runctl:training:Job", Action.UPDATE, (one_line,)))]
+    assert text[1] == '        run = "python a.py" → "python b.py"'
