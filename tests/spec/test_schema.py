@@ -297,3 +297,15 @@ def test_examples_read_the_same_under_yaml_11() -> None:
 
     for path in sorted((Path(__file__).resolve().parents[2] / "examples").rglob("*.yaml")):
         assert yaml.safe_load(path.read_text()) == load_yaml_file(path).data, path
+
+
+@pytest.mark.parametrize("itype", ["p6-b200.48xlarge", "m7i.metal-24xl", "c7i.metal-48xl", "u-6tb1.metal"])
+def test_hyphenated_instance_families_and_sizes_are_types(itype: str) -> None:
+    diags = diagnose(BASE + f"instances:\n  box: {{type: {itype}}}\n")
+    assert [d.code for d in diags if d.path == "instances.box.type" and d.code.startswith("E02")] == []
+
+
+@pytest.mark.parametrize("itype", ["g5.", "g5.xlarge-", "g5..xlarge", "G5.xlarge", "g5.x_large"])
+def test_malformed_instance_types_are_rejected(itype: str) -> None:
+    diags = diagnose(BASE + f"instances:\n  box: {{type: '{itype}'}}\n")
+    assert [d.code for d in diags if d.path == "instances.box.type"] == ["E0204"]
