@@ -361,3 +361,13 @@ def test_current_training_families_are_priced(itype: str, region: str, price: st
 def test_the_gpu_table_cites_a_repository_and_commit() -> None:
     source = raw_catalog()["tables"]["ec2_gpu"]["source"]
     assert "skypilot-org/skypilot-catalog" in source and "00148f2af3672e2229b4f7bf8157d5a3f36e3c35" in source
+
+
+@pytest.mark.parametrize("itype", ["m5.metal", "m7i.metal-24xl", "c7i.metal-48xl", "r6i.metal"])
+def test_bare_metal_sizes_are_known_and_priced(itype: str) -> None:
+    """The CPU families list every size AWS offers (validate's E0312 trusts the list), metal included."""
+    from runctl_iac.plan.prices import catalog
+
+    family, size = itype.split(".", 1)
+    assert size in (catalog().family_sizes(family) or ())
+    assert catalog().instance_hourly("us-east-1", itype) is not None
