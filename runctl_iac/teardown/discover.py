@@ -36,6 +36,7 @@ from runctl_iac.teardown.model import (
 T = TypeVar("T")
 CHUNK = 100  # ids per describe call (EC2 filters take up to 200 values)
 SSM_CHUNK = 50  # ParameterFilters values per call
+PAGE_TAGS = 500  # GetResources TagsPerPage maximum: fewer pages than ResourcesPerPage=100 with 5+ tags each
 SKIPPED_IAM_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
 GONE_STATES = {"terminated"}
 EC2_TYPES = {
@@ -97,7 +98,7 @@ class _Discovery:
         self.warnings.append(f"{what} could not be listed ({short_error(exc)}); the result may be incomplete")
 
     # -- one region ---------------------------------------------------------------------------------
-    def region(self, region: str) -> list[ManagedResource]:
+    def region(self, region: str, pool: ThreadPoolExecutor) -> list[ManagedResource]:
         tagging = self.clients.get("resourcegroupstaggingapi", region)
         filters: list[dict[str, Any]] = [{"Key": MANAGED_BY}]
         if self.project is not None:
@@ -105,20 +106,24 @@ class _Discovery:
         if self.stack is not None:
             filters.append({"Key": STACK, "Values": [self.stack]})
         index: dict[Kind, dict[str, tuple[str, dict[str, str]]]] = {}
-        for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters, ResourcesPerPage=100):
+        for page in tagging.get_paginator("get_resources").paginate(
+            TagFilters=filters, TagsPerPage=PAGE_TAGS
+        ):
             for mapping in page.get("ResourceTagMappingList", []):
                 arn = mapping["ResourceARN"]
                 tags = _tags(mapping.get("Tags"))
                 if _wanted(tags, self.project, self.stack):
                     kind, rid = classify(arn)
                     index.setdefault(kind, {})[rid] = (arn, tags)
-        found: list[ManagedResource] = []
         ec2 = self.clients.get("ec2", region)
-        found += self._instances(ec2, region, index.get(Kind.INSTANCE, {}))
-        found += self._volumes(ec2, region, index.get(Kind.VOLUME, {}))
-        found += self._security_groups(ec2, region, index.get(Kind.SECURITY_GROUP, {}))
-        found += self._placement_groups(ec2, region, index.get(Kind.PLACEMENT_GROUP, {}))
-        found += self._parameters(region, index.get(Kind.PARAMETER, {}))
+        reads = [  # one service read per kind, concurrently
+            pool.submit(self._instances, ec2, region, index.get(Kind.INSTANCE, {})),
+            pool.submit(self._volumes, ec2, region, index.get(Kind.VOLUME, {})),
+            pool.submit(self._security_groups, ec2, region, index.get(Kind.SECURITY_GROUP, {})),
+            pool.submit(self._placement_groups, ec2, region, index.get(Kind.PLACEMENT_GROUP, {})),
+            pool.submit(self._parameters, region, index.get(Kind.PARAMETER, {})),
+        ]
+        found: list[ManagedResource] = [r for read in reads for r in read.result()]
         found += [
             ManagedResource(Kind.OTHER, rid, region, tags, arn=arn)
             for rid, (arn, tags) in sorted(index.get(Kind.OTHER, {}).items())
@@ -259,12 +264,13 @@ class _Discovery:
 
     # -- global -------------------------------------------------------------------------------------
     def buckets(self, regions: tuple[str, ...], pool: ThreadPoolExecutor) -> list[ManagedResource]:
-        """Buckets the index returned in any region, placed in their own region (S3 names are global)."""
+        """Tagged buckets located in the searched regions (S3 names are global, and the index may
+        return a bucket from another region: moto returns every bucket in every region)."""
         index: dict[str, tuple[str, dict[str, str]]] = {}
         tagging = [self.clients.get("resourcegroupstaggingapi", r) for r in regions]
         for client in tagging:
             for page in client.get_paginator("get_resources").paginate(
-                TagFilters=[{"Key": MANAGED_BY}], ResourceTypeFilters=["s3"], ResourcesPerPage=100
+                TagFilters=[{"Key": MANAGED_BY}], ResourceTypeFilters=["s3"], TagsPerPage=PAGE_TAGS
             ):
                 for mapping in page.get("ResourceTagMappingList", []):
                     tags = _tags(mapping.get("Tags"))
@@ -273,20 +279,16 @@ class _Discovery:
                         index[name] = (mapping["ResourceARN"], tags)
         if not index:
             return []
-        s3 = self.clients.get("s3", regions[0])
-        listed = {b["Name"]: b for b in s3.list_buckets().get("Buckets", []) if b["Name"] in index}
 
-        def locate(name: str) -> str:
-            region = listed[name].get("BucketRegion")
-            if region:
-                return str(region)
-            location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
-            return str(location or "us-east-1")
+        def in_region(region: str) -> dict[str, Any]:
+            """Buckets located in `region`: ListBuckets with BucketRegion, sent to that region's endpoint
+            (S3 API reference, ListBuckets: "the request must be made to an endpoint in" that Region)."""
+            pages = self.clients.get("s3", region).get_paginator("list_buckets").paginate(BucketRegion=region)
+            return {b["Name"]: b for page in pages for b in page.get("Buckets", []) if b["Name"] in index}
 
-        names = sorted(listed)
         out = []
-        for name, region in zip(names, pool.map(locate, names), strict=True):
-            if region in regions:
+        for region, listed in zip(regions, pool.map(in_region, regions), strict=True):
+            for name in sorted(listed):
                 arn, tags = index[name]
                 created = parse_time(listed[name].get("CreationDate"))
                 out.append(ManagedResource(Kind.BUCKET, name, region, tags, created, arn, {}))
@@ -366,7 +368,7 @@ def discover(
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool, ThreadPoolExecutor(WORKERS) as inner:
             jobs: list[Callable[[], list[ManagedResource]]] = [
-                *(lambda r=r: finder.region(r) for r in wanted),
+                *(lambda r=r: finder.region(r, inner) for r in wanted),
                 lambda: finder.buckets(wanted, inner),
                 lambda: finder.iam(wanted[0], inner),
             ]

@@ -26,7 +26,7 @@ from runctl_iac.teardown.audit import AUDIT_FILE, AuditLog
 from runctl_iac.teardown.backend import BackendError, StackInfo, default_backend_url, list_stacks
 from runctl_iac.teardown.gc import GcOptions, GcPlan, plan_gc
 from runctl_iac.teardown.jobs import RunningJob, running_jobs
-from runctl_iac.teardown.model import Inventory, ManagedResource, PricedResource
+from runctl_iac.teardown.model import Inventory, Kind, ManagedResource, PricedResource
 from runctl_iac.teardown.prices import hourly_usd
 from runctl_iac.teardown.sweep import DestroyStack, GcResult, execute
 
@@ -159,11 +159,29 @@ class AwsProbe:
     def __init__(self, clients: Any, now: dt.datetime) -> None:
         self.clients = clients
         self.now = now
+        self._holds: dict[tuple[str, str], bool] = {}
+
+    def prefetch(self, buckets: Sequence[ManagedResource]) -> None:
+        """Ask about many buckets at once, on the bounded pool (the planner then reads the answers)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from runctl_iac.teardown.aws import WORKERS
+
+        todo = [b for b in buckets if (b.region, b.id) not in self._holds]
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for bucket, holds in zip(todo, pool.map(self._ask, todo), strict=True):
+                self._holds[(bucket.region, bucket.id)] = holds
 
     def running_jobs(self, staging_bucket: ManagedResource) -> list[RunningJob]:
         return running_jobs(self.clients.get("s3", staging_bucket.region), staging_bucket, self.now)
 
     def holds_objects(self, bucket: ManagedResource) -> bool:
+        key = (bucket.region, bucket.id)
+        if key not in self._holds:
+            self._holds[key] = self._ask(bucket)
+        return self._holds[key]
+
+    def _ask(self, bucket: ManagedResource) -> bool:
         page = self.clients.get("s3", bucket.region).list_object_versions(Bucket=bucket.id, MaxKeys=1)
         return bool(page.get("Versions") or page.get("DeleteMarkers"))
 
@@ -214,7 +232,13 @@ def plan(
     if project is not None and stacks is not None:
         stacks = [s for s in stacks if s.project == project]
     probe = AwsProbe(clients, now)
+    live = {s.key for s in stacks or () if not (options.expired and s.expired(now))}
+    candidates = [
+        r for r in inventory.resources if r.kind is Kind.BUCKET and not r.retained and r.key not in live
+    ]
     try:
+        if not options.delete_data:
+            probe.prefetch(candidates)
         gc_plan = plan_gc(inventory, stacks, options, probe, now, engine=engine)
     except Exception as exc:
         if hasattr(exc, "response"):

@@ -17,6 +17,9 @@ def aws(moto_server: str, fake_aws_credentials: None, monkeypatch: pytest.Monkey
     """boto3 reaches the moto server through AWS_ENDPOINT_URL; yields the endpoint."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    # moto loads ~1,300 default AMIs into each region on first use; the seeds name one image id it
+    # accepts without them (read when a region's EC2 backend is created in this in-process server)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     return moto_server
 
 

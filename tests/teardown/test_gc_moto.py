@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
 from runctl_iac.teardown.audit import read_audit
@@ -25,6 +25,7 @@ from tests.teardown.seed import MOTO_AMI, SECRET_VALUE, Seeded, client, seed_sta
 WEST, EU = "us-west-2", "eu-west-1"
 REGIONS = (WEST, EU)
 MIN_AGE = dt.timedelta(hours=1)
+ALL = ("orphan-a", "orphan-b", "expired", "live", "running", "locked", "finished", "young")
 
 
 @dataclass
@@ -36,26 +37,24 @@ class World:
     project: str
 
 
-def _world(tmp_path: Path, proj: str) -> World:
+def _world(tmp_path: Path, proj: str, names: tuple[str, ...] = ALL) -> World:
     start = dt.datetime.now(dt.UTC)
     past, future = start - dt.timedelta(days=1), start + dt.timedelta(days=30)
     state = tmp_path / ".runctl" / "state"
-    stacks = {
+    builders: dict[str, Callable[[], Seeded]] = {
         # orphans: no stack in the backend
-        "orphan-a": seed_stack(proj, "orphan-a", WEST, retained_bucket=True, retained_volume=True),
-        "orphan-b": seed_stack(proj, "orphan-b", EU, iam=False),
+        "orphan-a": lambda: seed_stack(proj, "orphan-a", WEST, retained_bucket=True, retained_volume=True),
+        "orphan-b": lambda: seed_stack(proj, "orphan-b", EU, iam=False),
         # in the backend, expired; swept by tags (no engine in this branch)
-        "expired": seed_stack(proj, "expired", EU, expires=past),
+        "expired": lambda: seed_stack(proj, "expired", EU, expires=past),
         # in the backend, not expired: never touched
-        "live": seed_stack(proj, "live", WEST, expires=future),
-        # expired, but its job is running: refused without --force
-        "running": seed_stack(
-            proj, "running", WEST, expires=past, staging_status={"state": "running", "heartbeat": "NOW"}
-        ),
+        "live": lambda: seed_stack(proj, "live", WEST, expires=future, iam=False),
+        # expired, but its job is running (heartbeat written below): refused without --force
+        "running": lambda: seed_stack(proj, "running", WEST, expires=past, iam=False, staging_status={}),
         # expired, but an update holds the lock
-        "locked": seed_stack(proj, "locked", EU, expires=past, iam=False),
+        "locked": lambda: seed_stack(proj, "locked", EU, expires=past, iam=False),
         # expired stack whose job finished: its stale heartbeat does not protect it
-        "finished": seed_stack(
+        "finished": lambda: seed_stack(
             proj,
             "finished",
             EU,
@@ -65,20 +64,22 @@ def _world(tmp_path: Path, proj: str) -> World:
             staging_status={"state": "running", "heartbeat": "2026-01-01T00:00:00Z"},
         ),
     }
-    write_stack(state, proj, "expired", expires=past)
-    write_stack(state, proj, "live", expires=future)
-    write_stack(state, proj, "running", expires=past)
-    write_stack(state, proj, "locked", expires=past, locked=True)
-    write_stack(state, proj, "finished", expires=past)
+    stacks = {name: builders[name]() for name in names if name in builders}
+    for name in ("expired", "live", "running", "locked", "finished"):
+        if name in stacks:
+            write_stack(
+                state, proj, name, expires=future if name == "live" else past, locked=name == "locked"
+            )
+    state.mkdir(parents=True, exist_ok=True)
     cutoff = dt.datetime.now(dt.UTC)
-    time.sleep(1.2)
-    stacks["young"] = seed_stack(proj, "young", WEST, iam=False)
     now = cutoff + MIN_AGE
-    # the running job's heartbeat is fresh at `now`
-    s3 = boto3.client("s3", region_name=WEST)
-    staging = stacks["running"].ids["staging-bucket"][0]
-    body = f'{{"state": "running", "heartbeat": "{(now - dt.timedelta(seconds=30)).isoformat()}"}}'
-    s3.put_object(Bucket=staging, Key="runs/r1/node-0/status.json", Body=body.encode())
+    if "young" in names:
+        time.sleep(1.2)
+        stacks["young"] = seed_stack(proj, "young", WEST, iam=False, instances=0)
+    if "running" in stacks:  # the running job's heartbeat is fresh at `now`
+        staging = stacks["running"].ids["staging-bucket"][0]
+        body = f'{{"state": "running", "heartbeat": "{(now - dt.timedelta(seconds=30)).isoformat()}"}}'
+        client("s3", WEST).put_object(Bucket=staging, Key="runs/r1/node-0/status.json", Body=body.encode())
     return World(tmp_path, state.as_uri(), now, stacks, proj)
 
 
@@ -118,13 +119,25 @@ def test_dry_run_then_yes_then_nothing(aws: str, tmp_path: Path, project: str) -
     kept = {(k.project, k.stack, k.what.split(" ")[0], k.why.split(" ")[0]) for k in session.plan.kept}
     assert (project, "orphan-a", "bucket", "retained") in kept
     assert (project, "orphan-a", "volume", "retained") in kept
-    assert (project, "young", "instance", "younger") in kept
+    assert (project, "young", "parameter", "younger") in kept
     assert (project, "young", "security-group", "younger") in kept  # undated: the stack's youngest age
     assert (project, "running", "stack", "job") in kept
     assert (project, "locked", "stack", "an") in kept
     assert not any(k[1] == "live" for k in kept)
     saved = session.plan.hourly_saved
     assert saved > 0  # three p4d instances and their volumes
+
+    # expired only, with --force and without --delete-data (a plan: nothing is deleted)
+    forced_options = GcOptions(min_age=MIN_AGE, force=True, expired=True, orphans=False)
+    forced = plan(
+        REGIONS, options=forced_options, project=project, backend=world.backend, root=tmp_path, now=world.now
+    )
+    assert {d.resource.stack for d in forced.plan.deletions} == {"expired", "running", "finished"}
+    assert any("--force" in w.message for w in forced.warnings)
+    why = {k.what.split(" ")[1]: k.why for k in forced.plan.kept if k.resource is not None}
+    assert why[world.stacks["expired"].ids["bucket"][0]].startswith(
+        "bucket holds objects; rerun with --delete-data"
+    )
 
     audit = tmp_path / "audit.jsonl"
     result = run(session, audit_log=audit, root=tmp_path)
@@ -155,24 +168,10 @@ def test_dry_run_then_yes_then_nothing(aws: str, tmp_path: Path, project: str) -
     assert again.plan.empty  # a second run finds nothing
 
 
-def test_force_and_keep_data(aws: str, tmp_path: Path, project: str) -> None:
-    world = _world(tmp_path, project)
-    options = GcOptions(min_age=MIN_AGE, force=True, expired=True, orphans=False)
-    session = plan(
-        REGIONS, options=options, project=project, backend=world.backend, root=tmp_path, now=world.now
-    )
-    stacks = {d.resource.stack for d in session.plan.deletions}
-    assert stacks == {"expired", "running", "finished"}  # no orphans; the running job is forced
-    assert any("--force" in w.message for w in session.warnings)
-    why = {k.what.split(" ")[1]: k.why for k in session.plan.kept if k.resource is not None}
-    scratch = world.stacks["expired"].ids["bucket"][0]
-    assert why[scratch].startswith("bucket holds objects; rerun with --delete-data")
-
-
 def test_engine_destroy_is_used_for_expired_stacks_and_falls_back_to_tags(
     aws: str, tmp_path: Path, project: str
 ) -> None:
-    world = _world(tmp_path, project)
+    world = _world(tmp_path, project, ("expired", "finished"))
     calls: list[tuple[str, str, str]] = []
 
     def destroy(project: str, stack: str, backend_url: str) -> None:
