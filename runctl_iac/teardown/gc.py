@@ -5,7 +5,9 @@ Candidates, per (project, stack) of the found resources and the backend's stacks
   through the engine when one is available (`engine=True`) and its state is readable;
   otherwise its tagged resources are swept. A stack with no state whose resources'
   `runctl:expires-at` tag has passed is swept too (state lost).
-- orphan (`--orphans`): tagged resources whose project/stack has no stack in the backend.
+- orphan (`--orphans`): tagged resources whose project/stack has no stack in the backend, in
+  a project the backend knows or that the user names (`--project`); resources of a project
+  with no stack at all in this backend are reported, not swept (it may live in another backend).
 
 Safety rules, in this order (the first that applies is the reason shown):
 1. a stack with an update in progress (a lock in the backend) is skipped;
@@ -174,12 +176,19 @@ def plan_gc(
     now: dt.datetime,
     *,
     engine: bool = False,
+    projects: Iterable[str] = (),
 ) -> GcPlan:
     """What gc would do. `stacks` is None when the backend could not be read: then nothing counts
-    as an orphan, and only resources whose own expiry tag has passed are swept (`--expired`)."""
+    as an orphan, and only resources whose own expiry tag has passed are swept (`--expired`).
+
+    Orphans are looked for only in projects the backend knows (at least one stack) and in
+    `projects` (named by the user with --project): a team keeping projects in several backends
+    must not see another backend's live stacks as orphans."""
     plan = GcPlan(now=now, options=options)
     planner = _Planner(plan, probe)
     infos = {s.key: s for s in stacks} if stacks is not None else None
+    known_projects = {k[0] for k in infos or {}}
+    projects = set(projects)
     by_stack: dict[tuple[str, str], list[ManagedResource]] = {}
     for res in inventory.resources:
         by_stack.setdefault(res.key, []).append(res)
@@ -207,13 +216,19 @@ def plan_gc(
                 continue
             planner.sweep(resources, reason + "; engine unavailable, swept by tags")
             continue
-        orphan = infos is not None
+        known = infos is not None and (key[0] in known_projects or key[0] in projects)
         expired_here = [r for r in resources if r.expired(now)]
-        if options.orphans and orphan:
+        if options.orphans and known:
             chosen, reason = resources, f"orphan: no stack {label} in the state backend"
         elif options.expired and expired_here:
             chosen, reason = expired_here, "expired (runctl:expires-at) and no state for its stack"
         else:
+            if options.orphans and infos is not None:
+                why = (
+                    f"project {key[0]} has no stack in this backend (another backend's?);"
+                    f" pass --project {key[0]} if its state is really gone"
+                )
+                planner.keep_stack(key, [], why)
             continue
         if planner.stack_blocked(key, resources):
             continue

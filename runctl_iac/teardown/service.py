@@ -239,7 +239,9 @@ def plan(
     try:
         if not options.delete_data:
             probe.prefetch(candidates)
-        gc_plan = plan_gc(inventory, stacks, options, probe, now, engine=engine)
+        gc_plan = plan_gc(
+            inventory, stacks, options, probe, now, engine=engine, projects=[project] if project else []
+        )
     except Exception as exc:
         if hasattr(exc, "response"):
             from runctl_iac.teardown.aws import as_aws_error

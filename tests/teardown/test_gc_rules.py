@@ -154,3 +154,20 @@ def test_heartbeat_freshness_and_prices() -> None:
         Kind.INSTANCE, "i", "us-east-1", {}, details={"type": "g5.xlarge", "state": "stopped"}
     )
     assert hourly_usd(stopped) == Decimal(0)
+
+
+def test_orphans_only_in_projects_the_backend_knows_or_the_user_names() -> None:
+    other = ManagedResource(
+        Kind.INSTANCE,
+        "i-other",
+        "us-east-1",
+        {"runctl:managed-by": "runctl", "runctl:project": "elsewhere", "runctl:stack": "prod"},
+        OLD,
+    )
+    inventory = Inventory(("us-east-1",), [other, res(Kind.INSTANCE, "i-1", "gone")])
+    plan = plan_gc(inventory, [stack("live")], GcOptions(), Probe(), NOW)
+    assert [d.resource.id for d in plan.deletions] == ["i-1"]  # project p is known: its orphan goes
+    assert [(k.project, k.what) for k in plan.kept] == [("elsewhere", "stack")]
+    assert "pass --project elsewhere" in plan.kept[0].why
+    named = plan_gc(inventory, [stack("live")], GcOptions(), Probe(), NOW, projects=["elsewhere"])
+    assert {d.resource.id for d in named.deletions} == {"i-1", "i-other"}
