@@ -85,11 +85,11 @@ def gc(
 
     Expired stacks are destroyed through the engine, or swept by their tags when it cannot run;
     orphans are resources tagged runctl:managed-by whose project/stack has no stack in the state
-    backend (looked for in projects the backend knows, or the one --project names). Never touched: retained resources (runctl:retain=true), resources younger than
-    --min-age, stacks with an update in progress; a stack whose job is running is refused unless
-    --force. A dry run (the default) lists exactly what would go and the $/hour saved; --yes
-    deletes in dependency order and appends every action to the audit log. Exit 1 when any
-    deletion fails.
+    backend (looked for in projects the backend knows, or the one --project names). Never touched:
+    retained resources (runctl:retain=true), resources younger than --min-age, stacks with an
+    update in progress; a stack whose job is running is refused unless --force. A dry run (the
+    default) lists exactly what would go and the $/hour saved; --yes deletes in dependency order
+    and appends every action to the audit log. Exit 1 when any deletion fails.
 
     Example:
 
