@@ -9,8 +9,14 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 EXAMPLES := examples/quickstart.yaml examples/llama-finetune.yaml examples/local.yaml
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
+# actionlint is a Go program (its PyPI package downloads from GitHub at build time): built from the
+# Go module proxy, pinned, into a cache outside the work tree. The workflow tests skip without it;
+# .ci/run builds it first and makes its absence a failure.
+ACTIONLINT_VERSION := v1.7.12
+TOOLS_BIN ?= $(HOME)/.cache/runctl/bin
+ACTIONLINT := $(TOOLS_BIN)/actionlint-$(ACTIONLINT_VERSION)
 
-.PHONY: demo test test-latest lint bench format lock clean
+.PHONY: demo test test-latest lint bench format lock clean actionlint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +46,16 @@ demo: $(RUNTIME_STAMP)
 
 ## test: the whole suite, with the locked versions
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	RUNCTL_ACTIONLINT=$(ACTIONLINT) $(BIN)/python -m pytest -n 2 -q
+
+## actionlint: build the pinned actionlint into $(TOOLS_BIN) (needs Go; instant once built)
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT):
+	mkdir -p $(TOOLS_BIN)/.actionlint-build
+	GOBIN=$(TOOLS_BIN)/.actionlint-build go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	mv $(TOOLS_BIN)/.actionlint-build/actionlint $@
+	rmdir $(TOOLS_BIN)/.actionlint-build
 
 ## test-latest: the whole suite with the newest versions pyproject.toml allows (in .venv-latest)
 test-latest: | $(UV)

@@ -74,6 +74,13 @@ CODES: dict[str, str] = {
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
+    # E09xx / W09xx: teardown (gc, resources)
+    "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
+    "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",
+    "E0903": "AWS call failed while listing or checking resources",
+    "E0904": "invalid gc option (--min-age, --dry-run with --yes)",
+    "E0905": "gc could not remove some resources (see the audit log)",
+    "W0906": "the search may be incomplete (a kind could not be listed, or the backend is unreadable)",
 }
 
 

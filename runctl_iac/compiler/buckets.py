@@ -10,6 +10,8 @@ and `force_destroy: false`. A bucket without `retain` is scratch space of the
 environment: `force_destroy: true`, so destroy and `runctl gc` can always tear
 the environment down even when objects remain (a half-destroyed expired
 environment keeps costing money); `plan` flags its deletion as data loss (W0507).
+A retained bucket also carries the tag `runctl:retain=true`, so `runctl gc` knows
+to keep it without the spec (its state may be gone).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Ref
+from runctl_iac.compiler.provider import RETAIN_TAG
 from runctl_iac.spec.model import Bucket
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -69,7 +72,10 @@ def compile_buckets(ctx: Context) -> None:
         rid = bucket_id(name)
         physical = ctx.bucket_name(name)
         keep = bucket.retain
-        ctx.add(rid, BUCKET, {"bucket": physical, "force_destroy": not keep}, retain_on_delete=keep)
+        props: dict[str, Any] = {"bucket": physical, "force_destroy": not keep}
+        if keep:
+            props["tags"] = {RETAIN_TAG: "true"}
+        ctx.add(rid, BUCKET, props, retain_on_delete=keep)
         ref = Ref(rid, "bucket")
         ctx.add(
             f"{rid}.public-access-block",

@@ -18,6 +18,7 @@ LOCAL_CREDENTIAL = "test"  # moto accepts any key; not a secret
 
 EXPIRES_AT_CONFIG = "runctl:expiresAt"
 MANAGED_BY = "runctl"
+RETAIN_TAG = "runctl:retain"  # "true" on retained buckets and volumes (compiler/buckets.py, volumes.py)
 
 
 def default_tags(ctx: Context) -> dict[str, Any]:

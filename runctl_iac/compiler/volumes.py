@@ -2,7 +2,8 @@
 
 Device names follow the group's `volumes:` order: /dev/sdf, /dev/sdg, … (the
 range AWS recommends for EBS data volumes). `retain: true` gives the volume
-`retain_on_delete` and `protect`; attachments are never retained.
+`retain_on_delete` and `protect`, and the tag `runctl:retain=true` (which `runctl gc`
+reads when the state is gone); attachments are never retained.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from runctl_iac.compiler.context import CompileError, Context
 from runctl_iac.compiler.graph import NodeMount, Ref
 from runctl_iac.compiler.instances import instance_id
+from runctl_iac.compiler.provider import RETAIN_TAG
 
 VOLUME = "aws:ebs/volume:Volume"
 ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
@@ -54,7 +56,8 @@ def compile_volumes(ctx: Context) -> dict[str, tuple[NodeMount, ...]]:
                     "throughput": vol.throughput_mbps,
                     "snapshot_id": vol.from_snapshot,
                     "encrypted": True,
-                    "tags": {"Name": ctx.display_name(vol.name, g, i)},
+                    "tags": {"Name": ctx.display_name(vol.name, g, i)}
+                    | ({RETAIN_TAG: "true"} if vol.retain else {}),
                 }
                 ctx.add(vid, VOLUME, props, protect=vol.retain, retain_on_delete=vol.retain)
                 device = device_name(position)

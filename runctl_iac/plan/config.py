@@ -11,6 +11,7 @@ Keys (all optional):
     allowed_instance_types = ["g5.*"]       # instance type allowlist, glob patterns
     required_tags = ["team"]                # tag keys every spec must set
     spot_discount = 0.6                     # assumed spot discount off on-demand, 0 <= d < 1
+    regions = ["us-east-1", "us-west-2"]    # where `runctl gc` and `runctl resources` look
 
 Invalid settings raise `DiagnosticError` with E0510 diagnostics. `tomllib` does not
 report positions, so the line of an offending key is found by a text search for
@@ -36,7 +37,14 @@ from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 DEFAULT_MAX_INSTANCES = 16
 CONFIG_FILE = "runctl.toml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("max_instances", "allowed_regions", "allowed_instance_types", "required_tags", "spot_discount")
+KEYS = (
+    "max_instances",
+    "allowed_regions",
+    "allowed_instance_types",
+    "required_tags",
+    "spot_discount",
+    "regions",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class ProjectConfig:
     allowed_instance_types: tuple[str, ...] | None = None  # glob patterns; None: any type
     required_tags: tuple[str, ...] = ()
     spot_discount: Decimal | None = None  # None: the cost module's default
+    regions: tuple[str, ...] | None = None  # searched by gc and resources; None: the AWS profile's region
     source: str | None = field(default=None, compare=False)  # file it was read from, for hints
 
     def instance_type_allowed(self, instance_type: str) -> bool:
@@ -150,6 +159,7 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
         allowed_instance_types=values.get("allowed_instance_types"),
         required_tags=values.get("required_tags", ()),
         spot_discount=values.get("spot_discount"),
+        regions=values.get("regions"),
         source=file,
     )
 

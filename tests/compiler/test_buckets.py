@@ -51,6 +51,8 @@ def test_retained_bucket_and_its_configuration_survive_destroy() -> None:
     assert len(kept) == 5
     assert all(r.options.retain_on_delete for r in kept)
     assert graph.resources["bucket.checkpoints"].properties["force_destroy"] is False
+    assert graph.resources["bucket.checkpoints"].properties["tags"] == {"runctl:retain": "true"}
+    assert "tags" not in graph.resources["bucket.scratch"].properties
     scratch = [r for rid, r in graph.resources.items() if rid.startswith("bucket.scratch")]
     assert not any(r.options.retain_on_delete for r in scratch)
     assert graph.resources["bucket.scratch"].properties["force_destroy"] is True

@@ -89,6 +89,9 @@ def test_retained_volumes_are_protected_and_kept() -> None:
         assert cache.protect and cache.retain_on_delete
         data = graph.resources[f"volume.data.trainer.{i}"].options
         assert not data.protect and not data.retain_on_delete
+        # the tag `runctl gc` reads when the state is gone
+        assert graph.resources[f"volume.cache.trainer.{i}"].properties["tags"]["runctl:retain"] == "true"
+        assert "runctl:retain" not in graph.resources[f"volume.data.trainer.{i}"].properties["tags"]
     assert not any(a.options.retain_on_delete or a.options.protect for a in of_type(graph, ATTACHMENT))
 
 

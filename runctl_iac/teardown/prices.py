@@ -1,0 +1,51 @@
+"""$/hour of a found resource, from the price catalog shipped with runctl (`plan/prices.py`).
+
+Instances: the on-demand rate of their type in their region (a spot instance is
+shown at the on-demand rate, an upper bound: its live price is not looked up).
+Volumes: storage plus provisioned IOPS and throughput, per month over the
+catalog's hours per month. Buckets, roles, groups and parameters cost nothing by
+the hour (a bucket's storage depends on its content, which is not measured), so
+they are `0`; a resource whose type or region the catalog does not know is `None`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from runctl_iac.plan.cost import ebs_monthly
+from runctl_iac.plan.prices import catalog
+from runctl_iac.teardown.model import Kind, ManagedResource
+
+FREE = (
+    Kind.SECURITY_GROUP,
+    Kind.PLACEMENT_GROUP,
+    Kind.ROLE,
+    Kind.INSTANCE_PROFILE,
+    Kind.PARAMETER,
+    Kind.BUCKET,
+)
+
+
+def hourly_usd(resource: ManagedResource) -> Decimal | None:
+    cat = catalog()
+    if resource.kind is Kind.INSTANCE:
+        itype = resource.details.get("type")
+        if resource.details.get("state") == "stopped":
+            return Decimal(0)  # a stopped instance bills its volumes only, which are listed on their own
+        return cat.instance_hourly(resource.region, itype) if isinstance(itype, str) else None
+    if resource.kind is Kind.VOLUME:
+        vtype, size = resource.details.get("type"), resource.details.get("size_gb")
+        price = cat.ebs_price(resource.region, vtype) if isinstance(vtype, str) else None
+        if price is None or not isinstance(size, int):
+            return None
+        iops, throughput = resource.details.get("iops"), resource.details.get("throughput")
+        month = ebs_monthly(
+            price,
+            size,
+            iops if isinstance(iops, int) else None,
+            throughput if isinstance(throughput, int) else None,
+        )
+        return month / cat.hours_per_month
+    if resource.kind in FREE:
+        return Decimal(0)
+    return None
