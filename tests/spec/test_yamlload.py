@@ -131,7 +131,7 @@ def test_billion_laughs_fails_fast() -> None:
     doc = load("\n".join(lines) + "\n")
     elapsed = time.perf_counter() - start
     assert [d.code for d in doc.diagnostics] == ["E0108"]
-    assert elapsed < 2.0  # milliseconds in practice; a generous bound for busy CI machines (figures: make bench)
+    assert elapsed < 2.0  # milliseconds in practice; generous for busy CI machines (figures: make bench)
 
 
 @pytest.fixture(params=["libyaml", "pure-python"])
