@@ -1,7 +1,7 @@
 """Diagnostics as text (the compiler form editors can jump to) and as JSON.
 
-    examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 20000 is above the gp3 maximum of 16000
-      hint: use type io2 for more than 16000 IOPS
+    examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 90000 is above the gp3 maximum of 80000
+      hint: use type io2 for more than 80000 IOPS
 
 Text is plain unless `colour=True` (the CLI asks for colour only on a terminal without NO_COLOR),
 so tests compare exact strings.

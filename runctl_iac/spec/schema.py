@@ -40,11 +40,16 @@ _RANGE = {
     "exclusiveMaximum": "must be less than {n}, got {v}",
 }
 # (context from `Translator.context`, field, bound) -> what to do instead
+# (limits: CreateVolume/ModifyVolume API reference and the EBS volume types page; see the schema's
+# `volume` descriptions). A hint names the cheapest type that fits: gp3 up to 80000 IOPS, io2 beyond.
 _RANGE_HINTS = {
-    (" for type gp3", "iops", "maximum"): "use type io2 for more than 16000 IOPS (up to 256000)",
+    (" for type gp3", "iops", "maximum"): "use type io2 for more than 80000 IOPS (up to 256000)",
     (" for type gp3", "iops", "minimum"): "gp3 includes 3000 IOPS; leave iops out for the baseline",
     (" for type gp3", "throughput_mbps", "minimum"): "gp3 includes 125 MiB/s; leave throughput_mbps out",
-    (" for type io1", "iops", "maximum"): "use type io2 for up to 256000 IOPS",
+    (" for type gp3", "size_gb", "maximum"): "64 TiB (65536 GiB) is the largest EBS volume",
+    (" for type gp2", "size_gb", "maximum"): "use type gp3 for up to 65536 GiB (it also costs less per GiB)",
+    (" for type io1", "size_gb", "maximum"): "use type io2 for up to 65536 GiB",
+    (" for type io1", "iops", "maximum"): "use type gp3 for up to 80000 IOPS, or io2 for up to 256000",
     (" for type st1", "size_gb", "minimum"): "st1 volumes are at least 125 GiB; use gp3 for smaller ones",
     (" for type sc1", "size_gb", "minimum"): "sc1 volumes are at least 125 GiB; use gp3 for smaller ones",
 }

@@ -15,7 +15,11 @@ from runctl_iac.spec.schema import sort_key
 
 GP3_BASELINE_IOPS = 3000
 GP3_BASELINE_THROUGHPUT = 125
-# provisioned IOPS per GiB of size, by type (gp3 only above its 3000 IOPS baseline)
+# provisioned IOPS per GiB of size, by type (gp3 only above its 3000 IOPS baseline), and gp3 MiB/s per
+# provisioned IOPS: the ratios of the Amazon EBS volume types page
+# (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html, checked 2026-11-27: gp3 500
+# IOPS/GiB up to 80000 and 0.25 MiB/s per IOPS up to 2000; io1 50 IOPS/GiB; io2 Block Express 1000 IOPS/GiB).
+# The absolute ranges live in the schema (from the CreateVolume/ModifyVolume API reference).
 IOPS_PER_GIB = {"gp3": 500, "io1": 50, "io2": 1000}
 THROUGHPUT_PER_IOPS = Decimal("0.25")  # gp3 MiB/s per provisioned IOPS
 
