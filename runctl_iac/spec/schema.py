@@ -93,10 +93,37 @@ def describe(value: Any) -> str:
 
 def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
     """Every schema error in `data`, translated, deduplicated and sorted by position."""
+    return schema_check(data, source)[0]
+
+
+def schema_check(data: Any, source: SourceMap) -> tuple[list[Diagnostic], set[PathT]]:
+    """The schema diagnostics and the paths they are about, so the semantic tier can still check every
+    part of the spec that passed (a missing or unknown key is about that key, not its whole mapping)."""
     translator = _Translator(data, source)
+    invalid: set[PathT] = set()
     for error in validator().iter_errors(data):
         translator.translate(error)
-    return translator.finish()
+        invalid.update(_error_paths(error, translator))
+    return translator.finish(), invalid
+
+
+def _error_paths(error: ValidationError, translator: _Translator) -> list[PathT]:
+    path: PathT = tuple(error.absolute_path)
+    instance: Any = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        wanted: Any = error.validator_value
+        return [(*path, key) for key in wanted if key not in instance] or [path]
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = (error.schema if isinstance(error.schema, dict) else {}).get("properties", {})
+        return [(*path, key) for key in instance if key not in allowed] or [path]
+    if "propertyNames" in error.absolute_schema_path:
+        return [(*path, str(instance))]
+    if error.validator is None:  # a `false` schema: jsonschema reports the mapping that holds the key
+        parent = translator.value_at(path)
+        forbidden = _walk(list(error.absolute_schema_path))
+        if isinstance(parent, dict) and isinstance(forbidden, dict):
+            return [(*path, k) for k, sub in forbidden.items() if sub is False and k in parent] or [path]
+    return [path]
 
 
 def resolve(node: Any) -> Any:
@@ -119,9 +146,32 @@ def _walk(path: Sequence[str | int]) -> Any:
     return node
 
 
-def _literal_prefix(pattern: str) -> str:
-    match = re.match(r"\^([A-Za-z0-9]+[:/-])", pattern)
+def _literal_prefix(pattern: str, whole: bool = False) -> str:
+    """The literal start of a pattern: its first segment (`ami-`, `ssm:`), or with `whole` every literal
+    character before the first regex construct (`ssm:/aws/service/`, `dlami-pytorch-`)."""
+    match = re.match(r"\^([A-Za-z0-9:/-]+[:/-])" if whole else r"\^([A-Za-z0-9]+[:/-])", pattern)
     return match.group(1) if match else ""
+
+
+def _by_prefix(value: str, candidates: list[int], branches: Any) -> list[int]:
+    """The branches a string was meant for: the one whose whole literal start it has (`dlami-pytorch-2`);
+    else, unless it is a near miss of an allowed name (`dlami-bsae`: a typo, not a pinned line), the
+    one whose first segment it has (`ssm:x`); else all of them."""
+
+    def starting(whole: bool) -> list[int]:
+        found = []
+        for i in candidates:
+            prefix = _literal_prefix(resolve(branches[i]).get("pattern", ""), whole)
+            if prefix and value.startswith(prefix):
+                found.append(i)
+        return found
+
+    names = [str(v) for b in branches for v in resolve(b).get("enum", [])]
+    if whole := starting(True):
+        return whole
+    if difflib.get_close_matches(value, names, n=1, cutoff=0.6):
+        return candidates
+    return starting(False) or candidates
 
 
 class _Translator:
@@ -300,13 +350,7 @@ class _Translator:
             self.wrong_type(path, error.instance, expected, _examples(schema))
             return
         if len(candidates) > 1 and isinstance(error.instance, str):
-            prefixed = [
-                i
-                for i in candidates
-                if (p := _literal_prefix(resolve(branches[i]).get("pattern", "")))
-                and error.instance.startswith(p)
-            ]
-            candidates = prefixed or candidates
+            candidates = _by_prefix(error.instance, candidates, branches)
         if len(candidates) == 1:
             for sub in groups[candidates[0]]:
                 self.translate(sub)

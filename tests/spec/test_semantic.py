@@ -160,10 +160,13 @@ def test_a_name_cannot_be_both_env_and_secret() -> None:
     assert "x" not in diags[0].message.split()  # the env value is not echoed
 
 
-def test_semantic_checks_run_only_on_schema_valid_data() -> None:
-    # an unknown training group would be E0302, but the schema error stops the tiers first
+def test_semantic_checks_run_on_every_part_that_passed_the_schema() -> None:
+    # the schema error in instances.trainer.type does not hide the unknown training group
     text = BASE + "instances:\n  trainer:\n    type: nope\n" + "training:\n  group: ghost\n  run: x\n"
-    assert [d.code for d in run(text)] == ["E0204"]
+    assert [d.code for d in run(text)] == ["E0204", "E0302"]
+    # but a part with a schema error is not checked again (no E0301 for a volume with a bad size)
+    text = BASE + "volumes:\n  v:\n    size_gb: big\n    iops: 90000\n"
+    assert [d.code for d in run(text)] == ["E0202", "E0206"]
 
 
 def test_findings_are_sorted_by_position() -> None:
