@@ -107,4 +107,5 @@ def make_plan(
         cost=cost,
         base_cost=base_cost,
         findings=tuple(findings),
+        graph=graph,
     )

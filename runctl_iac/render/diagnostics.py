@@ -24,9 +24,10 @@ _RESET = "\x1b[0m"
 
 def display_path(file: str, cwd: Path | None = None) -> str:
     """`file` relative to `cwd` (default: the current directory) when it lies under it, else as given."""
-    base = (cwd or Path.cwd()).resolve()
+    # absolute, not resolved: a symlink is shown under its own name (and a symlink loop cannot raise)
+    base = Path(os.path.abspath(cwd or Path.cwd()))
     try:
-        return Path(file).resolve().relative_to(base).as_posix()
+        return Path(os.path.abspath(file)).relative_to(base).as_posix()
     except (ValueError, OSError):
         return file
 

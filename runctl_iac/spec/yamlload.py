@@ -16,7 +16,11 @@ Every problem becomes a `Diagnostic` (codes E0101-E0110); nothing here raises fo
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,21 +81,58 @@ def _error(
     return Diagnostic(Severity.ERROR, code, message, file, at[0], at[1], dotted(path), hint or None)
 
 
+STDIN = "-"  # the file name that means standard input (`runctl validate -`)
+STDIN_LABEL = "<stdin>"
+
+
 def load_yaml_file(path: str | Path, *, allow_empty: bool = False, label: str | None = None) -> YamlDoc:
-    """Read and load `path`; `label` is the file name diagnostics carry (default: `path` as given)."""
+    """Read and load `path` (`-`: standard input); `label` is the file name diagnostics carry (default:
+    `path` as given). A path that is no readable regular file is E0101, without blocking on a FIFO."""
+    if str(path) == STDIN:
+        return load_yaml(sys.stdin.buffer.read(MAX_BYTES + 1), label or STDIN_LABEL, allow_empty=allow_empty)
     file = label if label is not None else str(path)
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            with open(path, "rb") as fh:
+                return load_yaml(fh.read(MAX_BYTES + 1), file, allow_empty=allow_empty)
+        except OSError as exc:  # changed between the check and the read, or unreadable
+            problem = _os_problem(exc)
+    return YamlDoc(file, diagnostics=[_error("E0101", problem[0], file, _NO_POSITION, hint=problem[1])])
+
+
+def file_problem(path: str | Path) -> tuple[str, str] | None:
+    """Why `path` cannot be read as a file (problem, hint), or None. Looks before it opens: opening a FIFO
+    would wait forever for a writer, and a symlink loop or a dangling link deserves its own words."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        info = os.stat(path)
     except FileNotFoundError:
-        problem, hint = "file not found", "check the path"
-    except IsADirectoryError:
-        problem, hint = "is a directory, not a file", ""
+        if os.path.islink(path):
+            target = os.readlink(path)
+            return f"is a symbolic link to {target}, which does not exist", "fix the link or name the file"
+        return "file not found", "check the path"
     except OSError as exc:
-        problem, hint = f"cannot read the file: {exc.strerror or type(exc).__name__}", ""
-    else:
-        return load_yaml(raw, file, allow_empty=allow_empty)
-    return YamlDoc(file, diagnostics=[_error("E0101", problem, file, _NO_POSITION, hint=hint)])
+        return _os_problem(exc)
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, not a file", "name the spec file inside it, e.g. DIR/spec.yaml"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        return f"is {kind}, not a regular file", "pass a regular file, or `-` to read standard input"
+    if not os.access(path, os.R_OK):
+        return "permission denied", "make the file readable (chmod u+r) or run as its owner"
+    return None
+
+
+def _os_problem(exc: OSError) -> tuple[str, str]:
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link loop", "point the link at a real file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied", "make the file readable (chmod u+r) or run as its owner"
+    if exc.errno == errno.EISDIR:
+        return "is a directory, not a file", "name the spec file inside it, e.g. DIR/spec.yaml"
+    if exc.errno == errno.ENOTDIR:
+        return "file not found (a part of the path is not a directory)", "check the path"
+    return f"cannot read the file: {exc.strerror or type(exc).__name__}", ""
 
 
 def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
