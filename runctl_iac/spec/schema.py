@@ -273,7 +273,12 @@ class _Translator:
             if isinstance(error.instance, dict) and key not in error.instance:
                 prop = properties.get(key, {})
                 description = prop.get("description") or resolve(prop).get("description")
-                hint = f"{key}: {description}" if description else None
+                owners = [str(p) for p in path[-2:]] or [""]  # training.checkpoints / volumes.<name>
+                hint = next(
+                    (_REQUIRED_HINTS[k] for o in owners if (k := (o, key, suffix)) in _REQUIRED_HINTS), None
+                )
+                if hint is None and description:  # the field's first sentence, not its whole description
+                    hint = f"{key}: {description.split('. ')[0].rstrip('.')}"
                 message = f'required key "{key}" is missing' + (f" (required{suffix})" if suffix else "")
                 # the field's own path, positioned at the mapping that should hold it
                 self.emit("E0203", (*path, key), message, hint, at_key=bool(path), where=path)
@@ -299,7 +304,11 @@ class _Translator:
         spelled = ", ".join(describe(o) if not isinstance(o, str) else o for o in options)
         lead = "expected" if len(options) == 1 else "expected one of"
         hint = None
-        if isinstance(error.instance, str):
+        quoted = [o for o in options if not isinstance(o, str) and json.dumps(o) == error.instance]
+        if quoted:  # version: "1" is the string "1", not the number the field needs
+            number = json.dumps(quoted[0])
+            hint = f"write {error.instance} without quotes: it is the number {number}, not a string"
+        elif isinstance(error.instance, str):
             close = difflib.get_close_matches(error.instance, [str(o) for o in options], n=1, cutoff=0.5)
             hint = f'did you mean "{close[0]}"?' if close else None
         self.emit("E0205", path, f"{lead} {spelled}, got {describe(error.instance)}", hint)
@@ -378,6 +387,21 @@ class _Translator:
                 result.append(d)
         return sorted(result, key=sort_key)
 
+
+# (owner mapping's key, missing key, context) -> what to write; the owner is "" at the top level
+_IOPS_HINT = (
+    "set iops, e.g. `iops: 3000` (io1: 100–64000 and at most 50 per GiB; io2: 100–256000, 1000 per GiB)"
+)
+_REQUIRED_HINTS = {
+    ("", "version", ""): "add `version: 1` as the first line of the spec",
+    ("", "name", ""): "add `name: my-project` (lowercase letters, digits and hyphens)",
+    ("checkpoints", "bucket", ""): (
+        "name the bucket (a key of `buckets`) the checkpoint directory is synced to, "
+        "e.g. `bucket: checkpoints`; without one nothing would ever be uploaded"
+    ),
+    ("volumes", "iops", " for type io1"): _IOPS_HINT,
+    ("volumes", "iops", " for type io2"): _IOPS_HINT,
+}
 
 # keys renamed before spec v1 was published: old name -> (new name, why)
 _RENAMED = {

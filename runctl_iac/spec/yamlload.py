@@ -185,6 +185,7 @@ def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
         doc.diagnostics.append(_error("E0109", message, file, (loc.line, loc.column)))
         return doc
     doc.data, doc.positions, doc.keys = root, builder.positions, builder.keys
+    doc.diagnostics = builder.warnings
     return doc
 
 
@@ -256,6 +257,7 @@ class _Builder:
         self.positions: dict[PathT, Location] = {}
         self.keys: dict[PathT, Location] = {}
         self.parser_depth_exceeded = False  # libyaml's own nesting limit stopped the parse
+        self.warnings: list[Diagnostic] = []  # kept only when the file loads
 
     def loc(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -268,17 +270,19 @@ class _Builder:
         parser = parser_class(text)
         root: Any = _EMPTY
         documents = 0
+        extra: Any = None  # the start of a second document: an error unless it is empty (a trailing ---)
         try:
             while parser.check_event():
                 event = parser.get_event()
                 if isinstance(event, yaml.DocumentStartEvent):
                     documents += 1
-                    if documents > 1:
-                        hint = "remove the `---` line; a spec is a single document"
-                        self.fail(
-                            "E0110", "more than one YAML document in the file", event.start_mark, (), hint
-                        )
-                        raise _Stop
+                    extra = event.start_mark if documents > 1 else None
+                elif extra is not None and isinstance(event, yaml.NodeEvent):
+                    if _is_empty(event):
+                        continue
+                    hint = "remove the `---` line; a spec is a single document"
+                    self.fail("E0110", "more than one YAML document in the file", extra, (), hint)
+                    raise _Stop
                 elif isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
                     done = self.event(event)
                     if done is not None:
@@ -399,6 +403,8 @@ class _Builder:
                 self.fail("E0106", message, event.start_mark, (*parent.path, name), hint)
                 parent.key = _DISCARD
             else:
+                if event.implicit[0] and event.tag is None:
+                    self.check_plain_key(event, (*parent.path, name))
                 parent.key_line[name] = self.loc(event.start_mark).line
                 parent.key = name
                 self.entries.append(((*parent.path, name), self.loc(event.start_mark), True))
@@ -412,6 +418,22 @@ class _Builder:
             self.push(event, parent.path, discard="key")  # parent.key becomes _DISCARD when it ends
         else:
             parent.key = _DISCARD
+
+    def check_plain_key(self, event: Any, path: PathT) -> None:
+        """A plain key that YAML resolves to a number, boolean or null (`1:`, `true:`, `null:`): runctl
+        reads its text, as the schema wants string keys, but other YAML tools read 1, True or None."""
+        value = resolve_scalar(event.value)
+        if isinstance(value, str):
+            return
+        what = "null" if value is None else "a boolean" if isinstance(value, bool) else "a number"
+        message = f'key {event.value} is read by YAML as {what}; runctl uses the text "{event.value}"'
+        hint = f'quote it ("{event.value}") so every YAML tool reads the same key'
+        loc = self.loc(event.start_mark)
+        self.warnings.append(
+            Diagnostic(
+                Severity.WARNING, "W0318", message, self.file, loc.line, loc.column, dotted(path), hint
+            )
+        )
 
     def attach(self, value: Any, size: int, discard: str | None) -> tuple[Any] | None:
         if not self.stack:
@@ -475,6 +497,17 @@ class _Builder:
             self.fail("E0110", f"{value!r} cannot be read as !!{wanted}", event.start_mark, path, hint)
             return value
         return float(resolved) if wanted == "float" else resolved
+
+
+def _is_empty(event: Any) -> bool:
+    """A document with no content (`---` alone, or followed only by comments)."""
+    return (
+        isinstance(event, yaml.ScalarEvent)
+        and event.value == ""
+        and event.tag is None
+        and event.anchor is None
+        and bool(event.implicit[0])
+    )
 
 
 class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):

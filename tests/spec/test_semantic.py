@@ -140,10 +140,16 @@ def test_ttl_bounds(ttl: str, ok: bool) -> None:
 
 
 def test_training_durations_are_checked() -> None:
-    text = BASE + GROUP + TRAINING + "  max_runtime: 31d\n  checkpoints:\n    dir: /c\n    every: 0m\n"
+    text = (
+        BASE
+        + "buckets:\n  ckpt: {}\n"
+        + GROUP
+        + TRAINING
+        + "  max_runtime: 31d\n  checkpoints:\n    dir: /c\n    bucket: ckpt\n    every: 0m\n"
+    )
     assert codes(text) == [
-        ("E0308", "training.max_runtime", 9, 16),
-        ("E0308", "training.checkpoints.every", 12, 12),
+        ("E0308", "training.max_runtime", 11, 16),
+        ("E0308", "training.checkpoints.every", 15, 12),
     ]
 
 
