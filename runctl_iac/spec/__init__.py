@@ -55,6 +55,9 @@ def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path
     bad = _check_stack(name)
     if bad:
         return LoadResult(None, [bad])
+    missing_dir = _check_stacks_dir(stacks_dir)
+    if missing_dir:
+        return LoadResult(None, [missing_dir])
     base = load_yaml_file(path)
     if has_errors(base.diagnostics):
         return LoadResult(None, base.diagnostics)
@@ -122,9 +125,36 @@ def _check_stack(name: str) -> Diagnostic | None:
 
 
 def _no_overlay(stack: str, path: Path) -> Diagnostic:
+    hint = _similar_stack(stack, path.parent) or f"create {path} to give this stack its own settings"
     return Diagnostic(
         Severity.WARNING,
         "W0402",
         f"no overlay {path} for stack {stack!r}; the spec is used as is",
-        hint=f"create {path} to give this stack its own settings",
+        hint=hint,
+    )
+
+
+def _similar_stack(stack: str, folder: Path) -> str | None:
+    """`did you mean "prod"?` when `folder` holds an overlay whose name is close to `stack` (`prd`)."""
+    import difflib
+
+    try:
+        names = sorted(p.stem for p in folder.glob("*.yaml") if p.is_file())
+    except OSError:
+        return None
+    close = difflib.get_close_matches(stack, names, n=1, cutoff=0.6)
+    return f"did you mean --stack {close[0]}? ({folder / (close[0] + '.yaml')} exists)" if close else None
+
+
+def _check_stacks_dir(stacks_dir: str | Path | None) -> Diagnostic | None:
+    """An explicit --stacks-dir must be a folder: a typo there would silently drop every overlay."""
+    if stacks_dir is None or Path(stacks_dir).is_dir():
+        return None
+    what = "is not a directory" if Path(stacks_dir).exists() else "does not exist"
+    return Diagnostic(
+        Severity.ERROR,
+        "E0405",
+        f"--stacks-dir {stacks_dir} {what}",
+        file=str(stacks_dir),
+        hint="pass the folder that holds the STACK.yaml overlays, or leave --stacks-dir out for stacks/",
     )
