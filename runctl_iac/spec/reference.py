@@ -15,11 +15,14 @@ HEADER = """\
 {description}
 
 Editors that use the YAML language server (VS Code, Neovim, JetBrains) complete and check a spec
-when its first line points at the schema:
+when its first line points at the schema. Write the schema beside your spec with
+`runctl schema > runctl.schema.json`; the path is relative to the spec's folder:
 
 ```yaml
-# yaml-language-server: $schema=../schemas/runctl.schema.json
+# yaml-language-server: $schema=runctl.schema.json
 ```
+
+(The examples in this repository use `$schema=../schemas/runctl.schema.json`, relative to `examples/`.)
 """
 
 
