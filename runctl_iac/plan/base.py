@@ -89,7 +89,7 @@ def write_snapshot(graph: Graph, root: Path, *, now: datetime | None = None) -> 
 
 
 def _read_json(path: Path) -> Any:
-    from runctl_iac.spec.yamlload import file_problem
+    from runctl_iac.spec.files import file_problem
 
     problem = file_problem(path)  # a directory, FIFO, loop or dangling link: E0101, never a hang
     if problem is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import PathT, SourceMap
+from runctl_iac.spec.schema_hints import RANGE_HINTS, RENAMED, REQUIRED_HINTS, enum_kinds, json_kind
 
 if TYPE_CHECKING:  # jsonschema is imported when validating, not for `runctl schema`
     from jsonschema import Draft202012Validator
@@ -38,20 +39,6 @@ _RANGE = {
     "maximum": "{v} is above the maximum of {n}",
     "exclusiveMinimum": "must be greater than {n}, got {v}",
     "exclusiveMaximum": "must be less than {n}, got {v}",
-}
-# (context from `Translator.context`, field, bound) -> what to do instead
-# (limits: CreateVolume/ModifyVolume API reference and the EBS volume types page; see the schema's
-# `volume` descriptions). A hint names the cheapest type that fits: gp3 up to 80000 IOPS, io2 beyond.
-_RANGE_HINTS = {
-    (" for type gp3", "iops", "maximum"): "use type io2 for more than 80000 IOPS (up to 256000)",
-    (" for type gp3", "iops", "minimum"): "gp3 includes 3000 IOPS; leave iops out for the baseline",
-    (" for type gp3", "throughput_mbps", "minimum"): "gp3 includes 125 MiB/s; leave throughput_mbps out",
-    (" for type gp3", "size_gb", "maximum"): "64 TiB (65536 GiB) is the largest EBS volume",
-    (" for type gp2", "size_gb", "maximum"): "use type gp3 for up to 65536 GiB (it also costs less per GiB)",
-    (" for type io1", "size_gb", "maximum"): "use type io2 for up to 65536 GiB",
-    (" for type io1", "iops", "maximum"): "use type gp3 for up to 80000 IOPS, or io2 for up to 256000",
-    (" for type st1", "size_gb", "minimum"): "st1 volumes are at least 125 GiB; use gp3 for smaller ones",
-    (" for type sc1", "size_gb", "minimum"): "sc1 volumes are at least 125 GiB; use gp3 for smaller ones",
 }
 
 
@@ -238,7 +225,7 @@ class _Translator:
         elif kind in _RANGE:
             message = _RANGE[str(kind)].format(v=error.instance, n=error.validator_value)
             context = self.context(error)
-            hint = _RANGE_HINTS.get((context, str(path[-1]) if path else "", str(kind)))
+            hint = RANGE_HINTS.get((context, str(path[-1]) if path else "", str(kind)))
             self.emit("E0206", path, message + context, hint)
         else:
             self.constraint(error, path)
@@ -256,7 +243,7 @@ class _Translator:
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else f"allowed keys: {', '.join(allowed)}"
-            renamed = _RENAMED.get(str(key))
+            renamed = RENAMED.get(str(key))
             if renamed is not None and renamed[0] in allowed:
                 hint = f'did you mean "{renamed[0]}"? {renamed[1]}'
             self.emit("E0201", (*path, key), f"unknown key {describe(key)}", hint, at_key=True)
@@ -275,7 +262,7 @@ class _Translator:
                 description = prop.get("description") or resolve(prop).get("description")
                 owners = [str(p) for p in path[-2:]] or [""]  # training.checkpoints / volumes.<name>
                 hint = next(
-                    (_REQUIRED_HINTS[k] for o in owners if (k := (o, key, suffix)) in _REQUIRED_HINTS), None
+                    (REQUIRED_HINTS[k] for o in owners if (k := (o, key, suffix)) in REQUIRED_HINTS), None
                 )
                 if hint is None and description:  # the field's first sentence, not its whole description
                     hint = f"{key}: {description.split('. ')[0].rstrip('.')}"
@@ -347,7 +334,7 @@ class _Translator:
             mismatch = [e for e in errors if e.validator == "type" and len(e.absolute_path) == depth]
             if mismatch:
                 expected.append(mismatch[0].validator_value)
-            elif (kinds := _enum_kinds(errors, depth)) and _json_kind(error.instance) not in kinds:
+            elif (kinds := enum_kinds(errors, depth)) and json_kind(error.instance) not in kinds:
                 expected.append(sorted(kinds))  # a list of strings is no place for a number
             else:
                 candidates.append(index)
@@ -386,46 +373,6 @@ class _Translator:
                 seen.add((d.code, d.path, d.message))
                 result.append(d)
         return sorted(result, key=sort_key)
-
-
-# (owner mapping's key, missing key, context) -> what to write; the owner is "" at the top level
-_IOPS_HINT = (
-    "set iops, e.g. `iops: 3000` (io1: 100–64000 and at most 50 per GiB; io2: 100–256000, 1000 per GiB)"
-)
-_REQUIRED_HINTS = {
-    ("", "version", ""): "add `version: 1` as the first line of the spec",
-    ("", "name", ""): "add `name: my-project` (lowercase letters, digits and hyphens)",
-    ("checkpoints", "bucket", ""): (
-        "name the bucket (a key of `buckets`) the checkpoint directory is synced to, "
-        "e.g. `bucket: checkpoints`; without one nothing would ever be uploaded"
-    ),
-    ("volumes", "iops", " for type io1"): _IOPS_HINT,
-    ("volumes", "iops", " for type io2"): _IOPS_HINT,
-}
-
-# keys renamed before spec v1 was published: old name -> (new name, why)
-_RENAMED = {
-    "on": ("group", "`training.on` is now `training.group`: YAML 1.1 parsers read the key `on` as true"),
-}
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "null"
-
-
-def _enum_kinds(errors: list[ValidationError], depth: int) -> set[str]:
-    """The JSON types of an enum/const branch's values, when that is the branch's only failure."""
-    if not all(e.validator in ("enum", "const") and len(e.absolute_path) == depth for e in errors):
-        return set()
-    values: Any = [e.validator_value for e in errors]
-    flat = [v for group in values for v in (group if isinstance(group, list) else [group])]
-    return {_json_kind(v) for v in flat}
 
 
 def _sibling(path: str, name: str) -> str:

@@ -16,10 +16,7 @@ Every problem becomes a `Diagnostic` (codes E0101-E0110); nothing here raises fo
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +25,16 @@ from typing import Any
 import yaml
 
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.spec.files import file_problem, os_problem
 from runctl_iac.spec.model import Location, PathT, dotted
-from runctl_iac.spec.yamlscalars import libyaml_wording, resolve_scalar, syntax_hint
+from runctl_iac.spec.yamlscalars import (
+    is_empty_document,
+    libyaml_wording,
+    plain_key_words,
+    resolve_scalar,
+    syntax_hint,
+    tab_positions,
+)
 
 _CParser: Any
 try:  # libyaml is much faster; the pure-Python parser behaves the same
@@ -97,42 +102,8 @@ def load_yaml_file(path: str | Path, *, allow_empty: bool = False, label: str | 
             with open(path, "rb") as fh:
                 return load_yaml(fh.read(MAX_BYTES + 1), file, allow_empty=allow_empty)
         except OSError as exc:  # changed between the check and the read, or unreadable
-            problem = _os_problem(exc)
+            problem = os_problem(exc)
     return YamlDoc(file, diagnostics=[_error("E0101", problem[0], file, _NO_POSITION, hint=problem[1])])
-
-
-def file_problem(path: str | Path) -> tuple[str, str] | None:
-    """Why `path` cannot be read as a file (problem, hint), or None. Looks before it opens: opening a FIFO
-    would wait forever for a writer, and a symlink loop or a dangling link deserves its own words."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            target = os.readlink(path)
-            return f"is a symbolic link to {target}, which does not exist", "fix the link or name the file"
-        return "file not found", "check the path"
-    except OSError as exc:
-        return _os_problem(exc)
-    if stat.S_ISDIR(info.st_mode):
-        return "is a directory, not a file", "name the spec file inside it, e.g. DIR/spec.yaml"
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
-        return f"is {kind}, not a regular file", "pass a regular file, or `-` to read standard input"
-    if not os.access(path, os.R_OK):
-        return "permission denied", "make the file readable (chmod u+r) or run as its owner"
-    return None
-
-
-def _os_problem(exc: OSError) -> tuple[str, str]:
-    if exc.errno == errno.ELOOP:
-        return "is a symbolic link loop", "point the link at a real file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied", "make the file readable (chmod u+r) or run as its owner"
-    if exc.errno == errno.EISDIR:
-        return "is a directory, not a file", "name the spec file inside it, e.g. DIR/spec.yaml"
-    if exc.errno == errno.ENOTDIR:
-        return "file not found (a part of the path is not a directory)", "check the path"
-    return f"cannot read the file: {exc.strerror or type(exc).__name__}", ""
 
 
 def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
@@ -164,7 +135,8 @@ def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
         # it reaches our check, which locates the level that crosses MAX_DEPTH with our wording.
         builder = _Builder(file)
         root = builder.run(text, _PyParser)
-    tab_lines = _tab_diagnostics(text, file, builder.scalar_lines, builder.stopped_at_line)
+    tabs = tab_positions(text, builder.scalar_lines, builder.stopped_at_line)
+    tab_lines = [_error("E0107", "tab character in indentation", file, at) for at in tabs]
     tabbed = {d.line for d in tab_lines}
     # a syntax error caused by a tab is reported as the tab, not twice
     doc.diagnostics = [d for d in builder.diagnostics if not (d.code == "E0105" and d.line in tabbed)]
@@ -197,21 +169,6 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     """1-based line and column (in characters) of `text[index]`; `index` may be just past `text`."""
     line_start = text.rfind("\n", 0, index) + 1
     return text.count("\n", 0, index) + 1, len(text[line_start:index]) + 1
-
-
-def _tab_diagnostics(text: str, file: str, scalar_lines: set[int], stop: int | None) -> list[Diagnostic]:
-    """A tab in the leading whitespace of a content line, outside multi-line scalars."""
-    out = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if stop is not None and number > stop:
-            break
-        stripped = line.lstrip(" \t")
-        indent = line[: len(line) - len(stripped)]
-        if "\t" not in indent or not stripped.strip() or stripped.startswith("#") or number in scalar_lines:
-            continue
-        at = (number, indent.index("\t") + 1)
-        out.append(_error("E0107", "tab character in indentation", file, at))
-    return out
 
 
 class _Stop(Exception):
@@ -278,7 +235,7 @@ class _Builder:
                     documents += 1
                     extra = event.start_mark if documents > 1 else None
                 elif extra is not None and isinstance(event, yaml.NodeEvent):
-                    if _is_empty(event):
+                    if is_empty_document(event):
                         continue
                     hint = "remove the `---` line; a spec is a single document"
                     self.fail("E0110", "more than one YAML document in the file", extra, (), hint)
@@ -422,12 +379,10 @@ class _Builder:
     def check_plain_key(self, event: Any, path: PathT) -> None:
         """A plain key that YAML resolves to a number, boolean or null (`1:`, `true:`, `null:`): runctl
         reads its text, as the schema wants string keys, but other YAML tools read 1, True or None."""
-        value = resolve_scalar(event.value)
-        if isinstance(value, str):
+        words = plain_key_words(event.value)
+        if words is None:
             return
-        what = "null" if value is None else "a boolean" if isinstance(value, bool) else "a number"
-        message = f'key {event.value} is read by YAML as {what}; runctl uses the text "{event.value}"'
-        hint = f'quote it ("{event.value}") so every YAML tool reads the same key'
+        message, hint = words
         loc = self.loc(event.start_mark)
         self.warnings.append(
             Diagnostic(
@@ -497,17 +452,6 @@ class _Builder:
             self.fail("E0110", f"{value!r} cannot be read as !!{wanted}", event.start_mark, path, hint)
             return value
         return float(resolved) if wanted == "float" else resolved
-
-
-def _is_empty(event: Any) -> bool:
-    """A document with no content (`---` alone, or followed only by comments)."""
-    return (
-        isinstance(event, yaml.ScalarEvent)
-        and event.value == ""
-        and event.tag is None
-        and event.anchor is None
-        and bool(event.implicit[0])
-    )
 
 
 class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
