@@ -113,8 +113,8 @@ def _read_json(path: Path) -> Any:
 def graph_from_document(data: Any, origin: str) -> tuple[Graph, str]:
     """The Graph in a snapshot / plan-with-graph / Graph JSON document, and its spec hash."""
     hint = (
-        "pass an applied snapshot (.runctl/snapshots/PROJECT/STACK.json), "
-        "a graph (`runctl graph SPEC --output json`), or a spec YAML"
+        "pass an applied snapshot (.runctl/snapshots/PROJECT/STACK.json), a plan JSON "
+        "(`runctl plan SPEC --out plan.json`), a graph (`runctl graph SPEC --output json`), or a spec YAML"
     )
     if isinstance(data, dict) and "resources" not in data and isinstance(data.get("graph"), dict):
         graph, computed = graph_from_document(data["graph"], origin)

@@ -35,10 +35,15 @@ def _images(parts: Parts, source: SourceMap, today: date) -> list[Diagnostic]:
         arch = dlami.architecture(spec["type"])
         line = dlami.line_for(image, arch)
         if line is None:
-            known = ", ".join(f"dlami-pytorch-{v}" for v in dlami.versions_for(arch))
-            where = "" if version not in dlami.lines() else f" for {arch} ({spec['type']})"
-            message = f"no PyTorch {version} Deep Learning AMI line is known{where}"
-            hint = f"use dlami-pytorch (the newest line for {arch}) or one of: {known}"
+            patched = [v for v in dlami.versions_for(arch) if dlami.lines()[v].end_of_patch >= today]
+            known = ", ".join(f"dlami-pytorch-{v}" for v in patched)
+            if version in dlami.lines():
+                message = f"AWS publishes no PyTorch {version} Deep Learning AMI for {arch} ({spec['type']})"
+            else:
+                message = f"no PyTorch {version} Deep Learning AMI line is known to runctl"
+            hint = f"use dlami-pytorch (the newest line for {arch})" + (
+                f" or one of: {known}" if known else ""
+            )
             out.append(source.diagnostic(Severity.ERROR, "E0316", message, path, hint))
         elif line.end_of_patch < today:
             newest = dlami.versions_for(arch)[0]
