@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
-EXAMPLES := examples/quickstart.yaml examples/llama-finetune.yaml examples/local.yaml
+EXAMPLES := examples/quickstart.yaml examples/llama-finetune.yaml examples/local.yaml examples/review/main.yaml examples/review/pr.yaml
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
 # actionlint is a Go program (its PyPI package downloads from GitHub at build time): built from the
 # Go module proxy, pinned, into a cache outside the work tree. The workflow tests skip without it;
@@ -37,12 +37,13 @@ $(DEV_STAMP): requirements/dev.txt pyproject.toml | $(UV)
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@ $(RUNTIME_STAMP)
 
-## demo: install runctl and run it on the examples (no AWS account needed)
+## demo: install runctl and run it on the examples (no AWS account needed); the last step reviews a
+## pull request: examples/review/main.yaml against pr.yaml, the same spec as a PR edits it
 demo: $(RUNTIME_STAMP)
 	$(BIN)/runctl validate $(EXAMPLES)
 	$(BIN)/runctl plan examples/llama-finetune.yaml --stack dev
 	$(BIN)/runctl plan examples/quickstart.yaml --stack ci --output markdown
-	$(BIN)/runctl diff examples/quickstart.yaml examples/llama-finetune.yaml
+	$(BIN)/runctl diff examples/review/main.yaml examples/review/pr.yaml
 
 ## test: the whole suite, with the locked versions
 test: $(DEV_STAMP)

@@ -52,9 +52,14 @@ CODES: dict[str, str] = {
     "E0310": "name is both a secret and a plain env variable",
     "W0311": "instance type not in the price catalog (did you mean ...)",
     "E0312": "instance type's family is known but the size is not",
+    "W0315": "pinned Deep Learning AMI line is past AWS's end of patch",
+    "E0316": "dlami-pytorch-X.Y names no known PyTorch DLAMI line for the instance's architecture",
+    "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
+    "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
+    "E0405": "--stacks-dir does not exist or is not a directory",
     # E05xx / W05xx: plan-time policy and review
     "E0501": "hourly cost exceeds budget.max_hourly_usd",
     "E0502": "cost per run exceeds budget.max_run_usd",

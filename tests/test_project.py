@@ -64,8 +64,11 @@ def test_stacks_dir_is_the_only_place_when_given(tmp_path: Path) -> None:
     write(tmp_path / "stacks" / "ci.yaml", "tags: {where: root}\n")
     write(tmp_path / "elsewhere" / "ci.yaml", "tags: {where: elsewhere}\n")
     assert tags_of(spec, "ci", tmp_path / "elsewhere") == {"where": "elsewhere"}
+    (tmp_path / "empty").mkdir()
     result = load_spec(spec, stack="ci", stacks_dir=tmp_path / "empty")
     assert [d.code for d in result.diagnostics] == ["W0402"]
+    result = load_spec(spec, stack="ci", stacks_dir=tmp_path / "missing")
+    assert [d.code for d in result.diagnostics] == ["E0405"]
 
 
 def test_missing_overlay_names_every_place_looked_in(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +18,10 @@ from runctl_iac.cli.plan import (
     out_option,
     usage_error,
 )
+
+if TYPE_CHECKING:
+    from runctl_iac.diagnostics import Diagnostic
+    from runctl_iac.spec.model import Spec
 
 
 def diff(
@@ -68,9 +73,7 @@ def diff(
             new_spec, warnings = load_or_exit(new_path, stack, stacks_dir)
             resolved = git_base(base, new_path, stack, stacks_dir)
         else:
-            base_spec, warnings = load_or_exit(files[0], stack, stacks_dir)
-            new_spec, new_warnings = load_or_exit(new_path, stack, stacks_dir)
-            warnings.extend(new_warnings)
+            base_spec, new_spec, warnings = _load_both(files[0], new_path, stack, stacks_dir)
             old_graph, _ = compile_spec(base_spec)
             resolved = ResolvedBase(PlanBase("file", files[0].as_posix(), old_graph.spec_hash()), old_graph)
         result = make_plan(
@@ -84,6 +87,22 @@ def diff(
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     raise emit_plan(result, output, out, detailed_exitcode)
+
+
+def _load_both(
+    old: Path, new: Path, stack: str | None, stacks_dir: Path | None
+) -> tuple[Spec, Spec, list[Diagnostic]]:
+    """Both specs and their warnings; when either does not load, exit 1 with both files' problems."""
+    from runctl_iac.diagnostics import has_errors
+    from runctl_iac.spec import load_spec
+
+    results = [load_spec(path, stack=stack, stacks_dir=stacks_dir) for path in (old, new)]
+    every = [d for r in results for d in r.diagnostics]
+    if any(r.spec is None or has_errors(r.diagnostics) for r in results):
+        raise fail(every)
+    old_spec, new_spec = results[0].spec, results[1].spec
+    assert old_spec is not None and new_spec is not None
+    return old_spec, new_spec, every
 
 
 def register(app: typer.Typer) -> None:

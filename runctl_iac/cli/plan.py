@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,7 +36,13 @@ ENGINE_UNAVAILABLE = (
 
 
 def out_option() -> Path | None:
-    return typer.Option(None, "--out", metavar="FILE", help="Also write the JSON plan document to FILE.")
+    return typer.Option(
+        None,
+        "--out",
+        metavar="FILE",
+        help="Also write the JSON plan document to FILE; - writes it to stdout "
+        "(the --output view then goes to stderr).",
+    )
 
 
 def detailed_exitcode_option() -> bool:
@@ -75,7 +82,17 @@ def load_or_exit(spec: Path, stack: str | None, stacks_dir: Path | None) -> tupl
 
 
 def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitcode: bool) -> typer.Exit:
-    """Render the plan to stdout (and its JSON document to `out`); the exit code it deserves."""
+    """Render the plan to stdout (and its JSON document to `out`); the exit code it deserves.
+    `out` `-` is stdout: the JSON document goes there, and the --output view to stderr."""
+    if out is not None and str(out) == "-":
+        if output is OutputFormat.json:  # the same document: write it once
+            return emit_plan(plan, output, None, detailed_exitcode)
+        from runctl_iac.render.plan_json import render_plan_json
+
+        write_out(render_plan_json(plan))
+        sys.stdout.flush()
+        with contextlib.redirect_stdout(sys.stderr):
+            return emit_plan(plan, output, None, detailed_exitcode)
     if out is not None:
         from runctl_iac.render.plan_json import render_plan_json
 

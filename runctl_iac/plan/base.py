@@ -94,6 +94,14 @@ def write_snapshot(graph: Graph, root: Path, *, now: datetime | None = None) -> 
 
 
 def _read_json(path: Path) -> Any:
+    from runctl_iac.spec.files import file_problem
+
+    problem = file_problem(path)  # a directory, FIFO, loop or dangling link: E0101, never a hang
+    if problem is not None:
+        message, hint = problem
+        raise DiagnosticError(
+            [Diagnostic(Severity.ERROR, "E0101", message, file=str(path), hint=hint or None)]
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -110,8 +118,8 @@ def _read_json(path: Path) -> Any:
 def graph_from_document(data: Any, origin: str) -> tuple[Graph, str]:
     """The Graph in a snapshot / plan-with-graph / Graph JSON document, and its spec hash."""
     hint = (
-        "pass an applied snapshot (.runctl/snapshots/PROJECT/STACK.json), "
-        "a graph (`runctl graph SPEC --output json`), or a spec YAML"
+        "pass an applied snapshot (.runctl/snapshots/PROJECT/STACK.json), a plan JSON "
+        "(`runctl plan SPEC --out plan.json`), a graph (`runctl graph SPEC --output json`), or a spec YAML"
     )
     if isinstance(data, dict) and "resources" not in data and isinstance(data.get("graph"), dict):
         graph, computed = graph_from_document(data["graph"], origin)
@@ -153,9 +161,7 @@ def snapshot_base(project: str, stack: str, root: Path) -> ResolvedBase:
 
 def against_base(path: Path, stack: str | None = None, stacks_dir: Path | None = None) -> ResolvedBase:
     path = Path(path)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        if not path.is_file():
-            raise _error(f"{path}: file not found", "check the path", str(path))
+    if path.suffix.lower() in (".yaml", ".yml"):  # the loader reports an unreadable file (E0101)
         from runctl_iac.compiler import compile as compile_spec
         from runctl_iac.spec import load_spec_or_raise
 

@@ -109,8 +109,9 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
         m = re.search(r"line (\d+), column (\d+)", str(exc))
         if m:
             line, col = int(m.group(1)), int(m.group(2))
-        else:  # "at end of document"
-            line, col = max(1, len(text.splitlines())), 1
+        else:  # "at end of document": just after the last character written
+            lines = text.rstrip("\n").split("\n")
+            line, col = len(lines), len(lines[-1]) + 1
         raise DiagnosticError([_error(file, line, "", f"TOML syntax error: {exc}", column=col)]) from None
     table: Any = doc.get("tool", {}).get("runctl", {}) if pyproject else doc
     prefix = "tool.runctl." if pyproject else ""

@@ -383,12 +383,13 @@ def data_loss_findings(
             continue
         what = "volume" if c.type == rr.VOLUME_TYPE else "bucket"
         causes = [p.path for p in c.properties if p.replaces]
+        path = spec_path_for(c.id, causes[0] if causes else None)
+        subject = f"the {what}" if path else f"{c.id}: the {what}"  # the path already names it
         if c.action is Action.DELETE:
-            message = f"{c.id}: the {what} is deleted and its data is lost"
+            message = f"{subject} is deleted and its data is lost"
         else:
             because = f" ({', '.join(causes)} forces replacement)" if causes else ""
-            message = f"{c.id}: the {what} is replaced{because}; its data is lost"
-        path = spec_path_for(c.id, causes[0] if causes else None)
+            message = f"{subject} is replaced{because}; its data is lost"
         owner = dotted(path[:2]) or c.id
         if c.action is Action.DELETE:
             hint = f"apply with `retain: true` on {owner} before removing it, or copy the data out first"

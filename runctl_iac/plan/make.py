@@ -169,4 +169,5 @@ def make_plan(
         cost=cost,
         base_cost=old_cost,
         findings=tuple(findings),
+        graph=graph,
     )

@@ -7,9 +7,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from runctl_iac.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from runctl_iac.compiler.graph import Graph
 
 
 class Action(enum.StrEnum):
@@ -91,6 +94,7 @@ class Plan:
     cost: CostEstimate
     base_cost: CostEstimate | None = None
     findings: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    graph: Graph | None = field(default=None, compare=False, repr=False)  # embedded in the JSON document
 
     @property
     def blocked(self) -> bool:

@@ -24,7 +24,14 @@ from runctl_iac.plan.cost import format_usd, round_usd
 from runctl_iac.plan.model import CostEstimate
 from runctl_iac.spec.model import PathT, Spec
 
-BUDGET_HINT = "use spot instances, fewer or smaller instances, or a shorter training.max_runtime"
+
+def budget_hint(spec: Spec, per_run: bool = True) -> str:
+    """What lowers the cost: spot only for groups that are not spot yet, max_runtime only per run."""
+    ways = [] if all(g.spot is not None for g in spec.instances.values()) else ["spot instances"]
+    ways.append("fewer or smaller instances")
+    if per_run:
+        ways.append("a shorter training.max_runtime")
+    return "use " + (", ".join(ways[:-1]) + ", or " + ways[-1] if len(ways) > 2 else " or ".join(ways))
 
 
 def _diag(
@@ -51,7 +58,7 @@ def check_budget(spec: Spec, cost: CostEstimate) -> list[Diagnostic]:
                 hourly_path,
                 f"estimated {format_usd(cost.hourly_usd)}/hour exceeds the budget of "
                 f"{format_usd(budget.max_hourly_usd)}/hour",
-                BUDGET_HINT,
+                budget_hint(spec, per_run=False),
             )
         )
     if budget.max_run_usd is not None:
@@ -77,7 +84,7 @@ def check_budget(spec: Spec, cost: CostEstimate) -> list[Diagnostic]:
                     f"estimated {format_usd(cost.per_run_usd)} per run ({hours} h at "
                     f"{format_usd(cost.hourly_usd)}/hour) exceeds the budget of "
                     f"{format_usd(budget.max_run_usd)}",
-                    BUDGET_HINT,
+                    budget_hint(spec),
                 )
             )
     return out

@@ -8,8 +8,8 @@ strings so no float ever rounds it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -105,18 +105,13 @@ def cost_lines(
     else:
         lines.append("  (no priced resources)")
     lines.append("")
-    run_label = f"per run ({hours_label(cost.run_hours)})" if cost.run_hours is not None else "per run"
+    run_label, run = _run_column(cost, base_cost)
     totals = [["", "$/hour", run_label, f"per month ({HOURS_PER_MONTH} h)"]]
-    totals.append(["this plan", hourly(cost.hourly_usd), _run(cost.per_run_usd), money(cost.monthly_usd)])
+    totals.append(["this plan", hourly(cost.hourly_usd), run(cost), money(cost.monthly_usd)])
     if has_base or base_cost is not None:
         if base_cost is not None:
             totals.append(
-                [
-                    "base",
-                    hourly(base_cost.hourly_usd),
-                    _run(base_cost.per_run_usd),
-                    money(base_cost.monthly_usd),
-                ]
+                ["base", hourly(base_cost.hourly_usd), run(base_cost), money(base_cost.monthly_usd)]
             )
         delta = cost_delta(cost, base_cost)
         per_run = signed(delta.per_run_usd) if delta.per_run_usd is not None else "n/a"
@@ -136,11 +131,40 @@ def _run(value: Decimal | None) -> str:
     return money(value) if value is not None else "n/a"
 
 
+def _run_column(
+    cost: CostEstimate, base_cost: CostEstimate | None
+) -> tuple[str, Callable[[CostEstimate], str]]:
+    """The per-run column's header and cell: the run length goes in the header only when every row of
+    the column was priced for it; a base priced at another run length says its own in its cell."""
+    same = base_cost is None or base_cost.run_hours == cost.run_hours
+    if same and cost.run_hours is not None:
+        return f"per run ({hours_label(cost.run_hours)})", lambda c: _run(c.per_run_usd)
+
+    def cell(c: CostEstimate) -> str:
+        if c.per_run_usd is None or c.run_hours is None:
+            return _run(c.per_run_usd)
+        return f"{money(c.per_run_usd)} ({hours_label(c.run_hours)})"
+
+    return "per run", cell
+
+
 # ---- JSON ----
 
 
 def _opt(value: Decimal | None) -> str | None:
     return decimal_str(value) if value is not None else None
+
+
+MONEY_PLACES = Decimal("0.000001")  # the one precision rule of money in JSON (plan.schema.json $defs/money)
+
+
+def money_str(value: Decimal) -> str:
+    """A USD amount for JSON: rounded half-up to 6 decimal places, plain notation, no trailing zeros."""
+    return decimal_str(value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _opt_money(value: Decimal | None) -> str | None:
+    return money_str(value) if value is not None else None
 
 
 def cost_json(
@@ -150,10 +174,10 @@ def cost_json(
     data: dict[str, Any] = {
         "currency": "USD",
         "region": cost.region,
-        "hourly": decimal_str(cost.hourly_usd),
+        "hourly": money_str(cost.hourly_usd),
         "run_hours": _opt(cost.run_hours),
-        "per_run": _opt(cost.per_run_usd),
-        "monthly": decimal_str(cost.monthly_usd),
+        "per_run": _opt_money(cost.per_run_usd),
+        "monthly": money_str(cost.monthly_usd),
         "incomplete": cost.incomplete,
         "notes": list(cost.notes),
         "lines": [
@@ -161,7 +185,7 @@ def cost_json(
                 "resource": line.resource,
                 "kind": line.kind,
                 "description": line.description,
-                "hourly": _opt(line.hourly_usd),
+                "hourly": _opt_money(line.hourly_usd),
                 "estimate": line.estimate,
             }
             for line in cost.lines
@@ -171,19 +195,27 @@ def cost_json(
     }
     if base_cost is not None:
         data["base"] = {
-            "hourly": decimal_str(base_cost.hourly_usd),
-            "per_run": _opt(base_cost.per_run_usd),
-            "monthly": decimal_str(base_cost.monthly_usd),
+            "hourly": money_str(base_cost.hourly_usd),
+            "per_run": _opt_money(base_cost.per_run_usd),
+            "monthly": money_str(base_cost.monthly_usd),
             "incomplete": base_cost.incomplete,
         }
     if has_base or base_cost is not None:
-        delta = cost_delta(cost, base_cost)
-        data["delta"] = {
-            "hourly": decimal_str(delta.hourly_usd),
-            "per_run": _opt(delta.per_run_usd),
-            "monthly": decimal_str(delta.monthly_usd),
+        delta = cost_delta(_rounded(cost), _rounded(base_cost) if base_cost is not None else None)
+        data["delta"] = {  # from the rounded amounts, so delta == this - base exactly as printed
+            "hourly": money_str(delta.hourly_usd),
+            "per_run": _opt_money(delta.per_run_usd),
+            "monthly": money_str(delta.monthly_usd),
         }
     return data
+
+
+def _rounded(cost: CostEstimate) -> CostEstimate:
+    def q(value: Decimal) -> Decimal:
+        return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+
+    per_run = q(cost.per_run_usd) if cost.per_run_usd is not None else None
+    return replace(cost, hourly_usd=q(cost.hourly_usd), per_run_usd=per_run, monthly_usd=q(cost.monthly_usd))
 
 
 def cost_document(
@@ -229,16 +261,15 @@ def cost_markdown(
     cost: CostEstimate, base_cost: CostEstimate | None = None, *, has_base: bool = False
 ) -> list[str]:
     """Markdown lines: the totals table (with the delta) and the per-resource table."""
-    run_label = f"per run ({hours_label(cost.run_hours)})" if cost.run_hours is not None else "per run"
+    run_label, run = _run_column(cost, base_cost)
     out = [
         f"| | $/hour | {run_label} | per month ({HOURS_PER_MONTH} h) |",
         "|---|---:|---:|---:|",
-        f"| this plan | {hourly(cost.hourly_usd)} | {_run(cost.per_run_usd)} | {money(cost.monthly_usd)} |",
+        f"| this plan | {hourly(cost.hourly_usd)} | {run(cost)} | {money(cost.monthly_usd)} |",
     ]
     if base_cost is not None:
         out.append(
-            f"| base | {hourly(base_cost.hourly_usd)} | {_run(base_cost.per_run_usd)} "
-            f"| {money(base_cost.monthly_usd)} |"
+            f"| base | {hourly(base_cost.hourly_usd)} | {run(base_cost)} | {money(base_cost.monthly_usd)} |"
         )
     if has_base or base_cost is not None:
         d = cost_delta(cost, base_cost)

@@ -1,7 +1,7 @@
 """Diagnostics as text (the compiler form editors can jump to) and as JSON.
 
-    examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 20000 is above the gp3 maximum of 16000
-      hint: use type io2 for more than 16000 IOPS
+    examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 90000 is above the gp3 maximum of 80000
+      hint: use type io2 for more than 80000 IOPS
 
 Text is plain unless `colour=True` (the CLI asks for colour only on a terminal without NO_COLOR),
 so tests compare exact strings.
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -24,15 +26,44 @@ _RESET = "\x1b[0m"
 
 def display_path(file: str, cwd: Path | None = None) -> str:
     """`file` relative to `cwd` (default: the current directory) when it lies under it, else as given."""
-    base = (cwd or Path.cwd()).resolve()
+    # absolute, not resolved: a symlink is shown under its own name (and a symlink loop cannot raise)
+    base = Path(os.path.abspath(cwd or Path.cwd()))
     try:
-        return Path(file).resolve().relative_to(base).as_posix()
+        return Path(os.path.abspath(file)).relative_to(base).as_posix()
     except (ValueError, OSError):
         return file
 
 
+# control, format (zero-width space, bidi overrides), separator, private-use and unassigned characters
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def escape_invisible(text: str) -> str:
+    """`text` with every character a terminal would not show (or would show misleadingly) written as an
+    escape: a name holding a zero-width space reads `train\u200ber`, not `trainer`."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _INVISIBLE or (category == "Zs" and char != " "):
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def format_diagnostic(d: Diagnostic, *, cwd: Path | None = None, colour: bool = False) -> str:
-    """One diagnostic: `file:line:col: severity[CODE] path: message`, plus `  hint: ...` when there is one."""
+    """One diagnostic: `file:line:col: severity[CODE] path: message`, plus `  hint: ...` when there is one.
+    Invisible characters in any part are escaped (see `escape_invisible`)."""
+    d = replace(
+        d,
+        message=escape_invisible(d.message),
+        path=escape_invisible(d.path),
+        hint=escape_invisible(d.hint) if d.hint else d.hint,
+        file=escape_invisible(d.file) if d.file else d.file,
+    )
     where = ""
     if d.file is not None:
         where = display_path(d.file, cwd)

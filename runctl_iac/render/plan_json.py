@@ -78,6 +78,13 @@ def findings_json(findings: Iterable[Diagnostic]) -> list[dict[str, Any]]:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
+    document = _document(plan)
+    if plan.graph is not None:  # so `plan --against plan.json` accepts runctl's own --out file
+        document["graph"] = plan.graph.to_json()
+    return document
+
+
+def _document(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "project": plan.project,

@@ -59,6 +59,9 @@ def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path
     bad = _check_stack(name)
     if bad:
         return LoadResult(None, [bad])
+    missing_dir = _check_stacks_dir(stacks_dir)
+    if missing_dir:
+        return LoadResult(None, [missing_dir])
     base = load_yaml_file(path)
     if has_errors(base.diagnostics):
         return LoadResult(None, base.diagnostics)
@@ -129,9 +132,36 @@ def _check_stack(name: str) -> Diagnostic | None:
 
 def _no_overlay(stack: str, looked_in: list[Path]) -> Diagnostic:
     places = " or ".join(str(p) for p in looked_in)
+    hint = next((h for h in (_similar_stack(stack, p.parent) for p in looked_in) if h), None)
     return Diagnostic(
         Severity.WARNING,
         "W0402",
         f"no overlay {places} for stack {stack!r}; the spec is used as is",
-        hint=f"create {looked_in[-1]} to give this stack its own settings",
+        hint=hint or f"create {looked_in[-1]} to give this stack its own settings",
+    )
+
+
+def _similar_stack(stack: str, folder: Path) -> str | None:
+    """`did you mean "prod"?` when `folder` holds an overlay whose name is close to `stack` (`prd`)."""
+    import difflib
+
+    try:
+        names = sorted(p.stem for p in folder.glob("*.yaml") if p.is_file())
+    except OSError:
+        return None
+    close = difflib.get_close_matches(stack, names, n=1, cutoff=0.6)
+    return f"did you mean --stack {close[0]}? ({folder / (close[0] + '.yaml')} exists)" if close else None
+
+
+def _check_stacks_dir(stacks_dir: str | Path | None) -> Diagnostic | None:
+    """An explicit --stacks-dir must be a folder: a typo there would silently drop every overlay."""
+    if stacks_dir is None or Path(stacks_dir).is_dir():
+        return None
+    what = "is not a directory" if Path(stacks_dir).exists() else "does not exist"
+    return Diagnostic(
+        Severity.ERROR,
+        "E0405",
+        f"--stacks-dir {stacks_dir} {what}",
+        file=str(stacks_dir),
+        hint="pass the folder that holds the STACK.yaml overlays, or leave --stacks-dir out for stacks/",
     )

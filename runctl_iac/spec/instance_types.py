@@ -15,7 +15,7 @@ of a spec that passed the schema.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
@@ -34,7 +34,10 @@ def suggest_instance_type(instance_type: str) -> str | None:
     return _close(instance_type, catalog().instance_types())
 
 
-def instance_type_diagnostics(data: Mapping[str, Any], source: SourceMap) -> list[Diagnostic]:
+def instance_type_diagnostics(
+    data: Mapping[str, Any], source: SourceMap, clean: Callable[..., bool] = lambda *path: True
+) -> list[Diagnostic]:
+    """W0311 / E0312 for every group whose `type` passed the schema (`clean(*path)`)."""
     from runctl_iac.plan.prices import catalog
 
     instances = data.get("instances")
@@ -45,7 +48,7 @@ def instance_type_diagnostics(data: Mapping[str, Any], source: SourceMap) -> lis
     out: list[Diagnostic] = []
     for group, spec in instances.items():
         itype = spec.get("type") if isinstance(spec, Mapping) else None
-        if not isinstance(itype, str) or itype in known:
+        if not isinstance(itype, str) or itype in known or not clean("instances", group, "type"):
             continue
         path = ("instances", group, "type")
         family, _, size = itype.partition(".")

@@ -15,16 +15,19 @@ HEADER = """\
 {description}
 
 Editors that use the YAML language server (VS Code, Neovim, JetBrains) complete and check a spec
-when its first line points at the schema:
+when its first line points at the schema. Write the schema beside your spec with
+`runctl schema > runctl.schema.json`; the path is relative to the spec's folder:
 
 ```yaml
-# yaml-language-server: $schema=../schemas/runctl.schema.json
+# yaml-language-server: $schema=runctl.schema.json
 ```
 
 A stack overlay (`--stack NAME`) is a partial spec deep-merged over this one: mappings merge,
 scalars and lists replace, `null` deletes a key. `NAME.yaml` is looked up in `--stacks-dir DIR`
 when given, else in `stacks/` next to the spec, else in `stacks/` at the project root (the nearest
 directory upward holding `runctl.toml`, `pyproject.toml` or `.git`).
+
+(The examples in this repository use `$schema=../schemas/runctl.schema.json`, relative to `examples/`.)
 """
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import PathT, SourceMap
+from runctl_iac.spec.schema_hints import RANGE_HINTS, RENAMED, REQUIRED_HINTS, enum_kinds, json_kind
 
 if TYPE_CHECKING:  # jsonschema is imported when validating, not for `runctl schema`
     from jsonschema import Draft202012Validator
@@ -38,15 +39,6 @@ _RANGE = {
     "maximum": "{v} is above the maximum of {n}",
     "exclusiveMinimum": "must be greater than {n}, got {v}",
     "exclusiveMaximum": "must be less than {n}, got {v}",
-}
-# (context from `Translator.context`, field, bound) -> what to do instead
-_RANGE_HINTS = {
-    (" for type gp3", "iops", "maximum"): "use type io2 for more than 16000 IOPS (up to 256000)",
-    (" for type gp3", "iops", "minimum"): "gp3 includes 3000 IOPS; leave iops out for the baseline",
-    (" for type gp3", "throughput_mbps", "minimum"): "gp3 includes 125 MiB/s; leave throughput_mbps out",
-    (" for type io1", "iops", "maximum"): "use type io2 for up to 256000 IOPS",
-    (" for type st1", "size_gb", "minimum"): "st1 volumes are at least 125 GiB; use gp3 for smaller ones",
-    (" for type sc1", "size_gb", "minimum"): "sc1 volumes are at least 125 GiB; use gp3 for smaller ones",
 }
 
 
@@ -88,10 +80,37 @@ def describe(value: Any) -> str:
 
 def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
     """Every schema error in `data`, translated, deduplicated and sorted by position."""
+    return schema_check(data, source)[0]
+
+
+def schema_check(data: Any, source: SourceMap) -> tuple[list[Diagnostic], set[PathT]]:
+    """The schema diagnostics and the paths they are about, so the semantic tier can still check every
+    part of the spec that passed (a missing or unknown key is about that key, not its whole mapping)."""
     translator = _Translator(data, source)
+    invalid: set[PathT] = set()
     for error in validator().iter_errors(data):
         translator.translate(error)
-    return translator.finish()
+        invalid.update(_error_paths(error, translator))
+    return translator.finish(), invalid
+
+
+def _error_paths(error: ValidationError, translator: _Translator) -> list[PathT]:
+    path: PathT = tuple(error.absolute_path)
+    instance: Any = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        wanted: Any = error.validator_value
+        return [(*path, key) for key in wanted if key not in instance] or [path]
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = (error.schema if isinstance(error.schema, dict) else {}).get("properties", {})
+        return [(*path, key) for key in instance if key not in allowed] or [path]
+    if "propertyNames" in error.absolute_schema_path:
+        return [(*path, str(instance))]
+    if error.validator is None:  # a `false` schema: jsonschema reports the mapping that holds the key
+        parent = translator.value_at(path)
+        forbidden = _walk(list(error.absolute_schema_path))
+        if isinstance(parent, dict) and isinstance(forbidden, dict):
+            return [(*path, k) for k, sub in forbidden.items() if sub is False and k in parent] or [path]
+    return [path]
 
 
 def resolve(node: Any) -> Any:
@@ -114,9 +133,32 @@ def _walk(path: Sequence[str | int]) -> Any:
     return node
 
 
-def _literal_prefix(pattern: str) -> str:
-    match = re.match(r"\^([A-Za-z0-9]+[:/-])", pattern)
+def _literal_prefix(pattern: str, whole: bool = False) -> str:
+    """The literal start of a pattern: its first segment (`ami-`, `ssm:`), or with `whole` every literal
+    character before the first regex construct (`ssm:/aws/service/`, `dlami-pytorch-`)."""
+    match = re.match(r"\^([A-Za-z0-9:/-]+[:/-])" if whole else r"\^([A-Za-z0-9]+[:/-])", pattern)
     return match.group(1) if match else ""
+
+
+def _by_prefix(value: str, candidates: list[int], branches: Any) -> list[int]:
+    """The branches a string was meant for: the one whose whole literal start it has (`dlami-pytorch-2`);
+    else, unless it is a near miss of an allowed name (`dlami-bsae`: a typo, not a pinned line), the
+    one whose first segment it has (`ssm:x`); else all of them."""
+
+    def starting(whole: bool) -> list[int]:
+        found = []
+        for i in candidates:
+            prefix = _literal_prefix(resolve(branches[i]).get("pattern", ""), whole)
+            if prefix and value.startswith(prefix):
+                found.append(i)
+        return found
+
+    names = [str(v) for b in branches for v in resolve(b).get("enum", [])]
+    if whole := starting(True):
+        return whole
+    if difflib.get_close_matches(value, names, n=1, cutoff=0.6):
+        return candidates
+    return starting(False) or candidates
 
 
 class _Translator:
@@ -183,7 +225,7 @@ class _Translator:
         elif kind in _RANGE:
             message = _RANGE[str(kind)].format(v=error.instance, n=error.validator_value)
             context = self.context(error)
-            hint = _RANGE_HINTS.get((context, str(path[-1]) if path else "", str(kind)))
+            hint = RANGE_HINTS.get((context, str(path[-1]) if path else "", str(kind)))
             self.emit("E0206", path, message + context, hint)
         else:
             self.constraint(error, path)
@@ -201,7 +243,7 @@ class _Translator:
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else f"allowed keys: {', '.join(allowed)}"
-            renamed = _RENAMED.get(str(key))
+            renamed = RENAMED.get(str(key))
             if renamed is not None and renamed[0] in allowed:
                 hint = f'did you mean "{renamed[0]}"? {renamed[1]}'
             self.emit("E0201", (*path, key), f"unknown key {describe(key)}", hint, at_key=True)
@@ -218,7 +260,12 @@ class _Translator:
             if isinstance(error.instance, dict) and key not in error.instance:
                 prop = properties.get(key, {})
                 description = prop.get("description") or resolve(prop).get("description")
-                hint = f"{key}: {description}" if description else None
+                owners = [str(p) for p in path[-2:]] or [""]  # training.checkpoints / volumes.<name>
+                hint = next(
+                    (REQUIRED_HINTS[k] for o in owners if (k := (o, key, suffix)) in REQUIRED_HINTS), None
+                )
+                if hint is None and description:  # the field's first sentence, not its whole description
+                    hint = f"{key}: {description.split('. ')[0].rstrip('.')}"
                 message = f'required key "{key}" is missing' + (f" (required{suffix})" if suffix else "")
                 # the field's own path, positioned at the mapping that should hold it
                 self.emit("E0203", (*path, key), message, hint, at_key=bool(path), where=path)
@@ -244,7 +291,11 @@ class _Translator:
         spelled = ", ".join(describe(o) if not isinstance(o, str) else o for o in options)
         lead = "expected" if len(options) == 1 else "expected one of"
         hint = None
-        if isinstance(error.instance, str):
+        quoted = [o for o in options if not isinstance(o, str) and json.dumps(o) == error.instance]
+        if quoted:  # version: "1" is the string "1", not the number the field needs
+            number = json.dumps(quoted[0])
+            hint = f"write {error.instance} without quotes: it is the number {number}, not a string"
+        elif isinstance(error.instance, str):
             close = difflib.get_close_matches(error.instance, [str(o) for o in options], n=1, cutoff=0.5)
             hint = f'did you mean "{close[0]}"?' if close else None
         self.emit("E0205", path, f"{lead} {spelled}, got {describe(error.instance)}", hint)
@@ -283,7 +334,7 @@ class _Translator:
             mismatch = [e for e in errors if e.validator == "type" and len(e.absolute_path) == depth]
             if mismatch:
                 expected.append(mismatch[0].validator_value)
-            elif (kinds := _enum_kinds(errors, depth)) and _json_kind(error.instance) not in kinds:
+            elif (kinds := enum_kinds(errors, depth)) and json_kind(error.instance) not in kinds:
                 expected.append(sorted(kinds))  # a list of strings is no place for a number
             else:
                 candidates.append(index)
@@ -295,13 +346,7 @@ class _Translator:
             self.wrong_type(path, error.instance, expected, _examples(schema))
             return
         if len(candidates) > 1 and isinstance(error.instance, str):
-            prefixed = [
-                i
-                for i in candidates
-                if (p := _literal_prefix(resolve(branches[i]).get("pattern", "")))
-                and error.instance.startswith(p)
-            ]
-            candidates = prefixed or candidates
+            candidates = _by_prefix(error.instance, candidates, branches)
         if len(candidates) == 1:
             for sub in groups[candidates[0]]:
                 self.translate(sub)
@@ -328,31 +373,6 @@ class _Translator:
                 seen.add((d.code, d.path, d.message))
                 result.append(d)
         return sorted(result, key=sort_key)
-
-
-# keys renamed before spec v1 was published: old name -> (new name, why)
-_RENAMED = {
-    "on": ("group", "`training.on` is now `training.group`: YAML 1.1 parsers read the key `on` as true"),
-}
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object" if isinstance(value, dict) else "array" if isinstance(value, list) else "null"
-
-
-def _enum_kinds(errors: list[ValidationError], depth: int) -> set[str]:
-    """The JSON types of an enum/const branch's values, when that is the branch's only failure."""
-    if not all(e.validator in ("enum", "const") and len(e.absolute_path) == depth for e in errors):
-        return set()
-    values: Any = [e.validator_value for e in errors]
-    flat = [v for group in values for v in (group if isinstance(group, list) else [group])]
-    return {_json_kind(v) for v in flat}
 
 
 def _sibling(path: str, name: str) -> str:

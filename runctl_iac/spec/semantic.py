@@ -16,36 +16,83 @@ from runctl_iac.spec.schema import sort_key
 
 GP3_BASELINE_IOPS = 3000
 GP3_BASELINE_THROUGHPUT = 125
-# provisioned IOPS per GiB of size, by type (gp3 only above its 3000 IOPS baseline)
+# provisioned IOPS per GiB of size, by type (gp3 only above its 3000 IOPS baseline), and gp3 MiB/s per
+# provisioned IOPS: the ratios of the Amazon EBS volume types page
+# (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html, checked 2026-11-27: gp3 500
+# IOPS/GiB up to 80000 and 0.25 MiB/s per IOPS up to 2000; io1 50 IOPS/GiB; io2 Block Express 1000 IOPS/GiB).
+# The absolute ranges live in the schema (from the CreateVolume/ModifyVolume API reference).
 IOPS_PER_GIB = {"gp3": 500, "io1": 50, "io2": 1000}
 THROUGHPUT_PER_IOPS = Decimal("0.25")  # gp3 MiB/s per provisioned IOPS
 
 Emit = Callable[..., None]
 
 
-def semantic_diagnostics(data: dict[str, Any], source: SourceMap) -> list[Diagnostic]:
-    """All semantic findings on schema-valid `data`, sorted by position."""
+class Parts:
+    """Which parts of the data passed the schema: semantic checks read only those, so one run reports
+    every problem (a schema error in one volume does not hide a semantic error in another)."""
+
+    def __init__(self, data: dict[str, Any], invalid: Iterable[PathT] = ()) -> None:
+        self.data = data
+        self.invalid = set(invalid)
+
+    def clean(self, *path: str | int) -> bool:
+        """No schema error at `path`, above it or inside it."""
+        return not any(p[: len(path)] == path or path[: len(p)] == p for p in self.invalid)
+
+    def mapping(self, *path: str) -> dict[str, Any]:
+        """The mapping at `path` when it is one and has no schema error of its own (its entries may)."""
+        node: Any = self.data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or any(p == path or path[: len(p)] == p for p in self.invalid):
+            return {}
+        return node
+
+    def known(self, *path: str) -> dict[str, Any] | None:
+        """The names defined under `path` (for cross references), or None when that cannot be known."""
+        node: Any = self.data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return {}
+        if not isinstance(node, dict) or any(path[: len(p)] == p for p in self.invalid):
+            return None
+        return node
+
+
+def semantic_diagnostics(
+    data: dict[str, Any], source: SourceMap, invalid: Iterable[PathT] = ()
+) -> list[Diagnostic]:
+    """All semantic findings on the parts of `data` that passed the schema (`invalid`: the paths of
+    schema errors), sorted by position."""
     out: list[Diagnostic] = []
 
     def emit(code: str, path: PathT, message: str, hint: str | None = None, at_key: bool = False) -> None:
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
+    parts = Parts(data, invalid)
     for check in (_volumes, _mounts, _training, _durations, _spot):
-        check(data, emit)
-    out.extend(instance_type_diagnostics(data, source))  # W0311 / E0312, against the price catalog
+        check(parts, emit)
+    out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     return sorted(out, key=sort_key)
 
 
-def _suggest(name: str, known: Iterable[str], what: str) -> str:
+def _suggest(name: str, known: Iterable[str], what: str, unrelated: str = "", cutoff: float = 0.6) -> str:
+    """`did you mean` for a near miss; else the defined names (or, with `unrelated`, that advice instead:
+    a bucket that merely exists is no suggestion for a name that is nothing like it)."""
     names = sorted(known)
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=cutoff)
     if close:
         return f'did you mean "{close[0]}"?'
+    if unrelated:
+        return f"{unrelated} (defined {what}: {', '.join(names)})" if names else unrelated
     return f"defined {what}: {', '.join(names)}" if names else f"no {what} are defined"
 
 
-def _volumes(data: dict[str, Any], emit: Emit) -> None:
-    for name, vol in data.get("volumes", {}).items():
+def _volumes(parts: Parts, emit: Emit) -> None:
+    for name, vol in parts.mapping("volumes").items():
+        if not parts.clean("volumes", name):
+            continue
         kind, size = vol.get("type", "gp3"), vol["size_gb"]
         iops, throughput = vol.get("iops"), vol.get("throughput_mbps")
         per_gib = IOPS_PER_GIB.get(kind)
@@ -75,14 +122,19 @@ def _volumes(data: dict[str, Any], emit: Emit) -> None:
                 )
 
 
-def _mounts(data: dict[str, Any], emit: Emit) -> None:
-    volumes = data.get("volumes", {})
+def _mounts(parts: Parts, emit: Emit) -> None:
+    volumes = parts.known("volumes")
     mounted_by: dict[str, str] = {}
-    for group, spec in data.get("instances", {}).items():
+    for group, spec in parts.mapping("instances").items():
+        if not isinstance(spec, dict):
+            continue
         seen: dict[str, str] = {}
-        for vol, mount in spec.get("volumes", {}).items():
+        mounts = spec.get("volumes", {})
+        if not isinstance(mounts, dict) or not parts.clean("instances", group, "volumes"):
+            continue
+        for vol, mount in mounts.items():
             base = ("instances", group, "volumes", vol)
-            if vol not in volumes:
+            if volumes is not None and vol not in volumes:
                 emit("E0303", base, f'volume "{vol}" is not defined', _suggest(vol, volumes, "volumes"), True)
             elif vol in mounted_by:
                 emit(
@@ -119,27 +171,38 @@ def _mounts(data: dict[str, Any], emit: Emit) -> None:
                 seen[normal] = vol
 
 
-def _training(data: dict[str, Any], emit: Emit) -> None:
-    training = data.get("training")
-    if training is None:
+def _training(parts: Parts, emit: Emit) -> None:
+    training = parts.data.get("training")
+    if not isinstance(training, dict) or ("training",) in parts.invalid:
         return
-    groups = data.get("instances", {})
-    if training["group"] not in groups:
+    groups = parts.known("instances")
+    if parts.clean("training", "group") and groups is not None and training["group"] not in groups:
         emit(
             "E0302",
             ("training", "group"),
             f'instance group "{training["group"]}" is not defined',
             _suggest(training["group"], groups, "instance groups"),
         )
-    bucket = training.get("checkpoints", {}).get("bucket")
-    buckets = data.get("buckets", {})
-    if bucket is not None and bucket not in buckets:
+    checkpoints = training.get("checkpoints")
+    bucket = checkpoints.get("bucket") if isinstance(checkpoints, dict) else None
+    buckets = parts.known("buckets")
+    clean_bucket = parts.clean("training", "checkpoints", "bucket")
+    if bucket is not None and clean_bucket and buckets is not None and bucket not in buckets:
         emit(
             "E0304",
             ("training", "checkpoints", "bucket"),
             f'bucket "{bucket}" is not defined',
-            _suggest(bucket, buckets, "buckets"),
+            # names share prefixes (llama-checkpoints, llama-datasets): suggest only a near-identical one
+            _suggest(
+                bucket,
+                buckets,
+                "buckets",
+                unrelated=f"define it: add `{bucket}: {{}}` under `buckets:`",
+                cutoff=0.85,
+            ),
         )
+    if not (parts.clean("training", "env") and parts.clean("training", "secrets")):
+        return
     env = training.get("env", {})
     for index, name in enumerate(training.get("secrets", [])):
         if name in env:
@@ -151,15 +214,9 @@ def _training(data: dict[str, Any], emit: Emit) -> None:
             )
 
 
-def _durations(data: dict[str, Any], emit: Emit) -> None:
-    training = data.get("training") or {}
-    candidates: list[tuple[PathT, Any]] = [
-        (("ttl",), data.get("ttl")),
-        (("training", "max_runtime"), training.get("max_runtime")),
-        (("training", "checkpoints", "every"), training.get("checkpoints", {}).get("every")),
-    ]
-    for path, text in candidates:
-        if text is None:
+def _durations(parts: Parts, emit: Emit) -> None:
+    for path, text in duration_fields(parts.data):
+        if text is None or not parts.clean(*path):
             continue
         try:
             duration = parse_duration(text)
@@ -175,8 +232,22 @@ def _durations(data: dict[str, Any], emit: Emit) -> None:
             )
 
 
-def _spot(data: dict[str, Any], emit: Emit) -> None:
-    for group, spec in data.get("instances", {}).items():
+def duration_fields(data: dict[str, Any]) -> list[tuple[PathT, Any]]:
+    training = data.get("training")
+    training = training if isinstance(training, dict) else {}
+    checkpoints = training.get("checkpoints")
+    checkpoints = checkpoints if isinstance(checkpoints, dict) else {}
+    return [
+        (("ttl",), data.get("ttl")),
+        (("training", "max_runtime"), training.get("max_runtime")),
+        (("training", "checkpoints", "every"), checkpoints.get("every")),
+    ]
+
+
+def _spot(parts: Parts, emit: Emit) -> None:
+    for group, spec in parts.mapping("instances").items():
+        if not isinstance(spec, dict) or not parts.clean("instances", group, "spot"):
+            continue
         spot = spec.get("spot")
         if isinstance(spot, dict) and spot["max_price_usd"] <= 0:
             emit(

@@ -17,6 +17,7 @@ Every problem becomes a `Diagnostic` (codes E0101-E0110); nothing here raises fo
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,16 @@ from typing import Any
 import yaml
 
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.spec.files import file_problem, os_problem
 from runctl_iac.spec.model import Location, PathT, dotted
-from runctl_iac.spec.yamlscalars import libyaml_wording, resolve_scalar, syntax_hint
+from runctl_iac.spec.yamlscalars import (
+    is_empty_document,
+    libyaml_wording,
+    plain_key_words,
+    resolve_scalar,
+    syntax_hint,
+    tab_positions,
+)
 
 _CParser: Any
 try:  # libyaml is much faster; the pure-Python parser behaves the same
@@ -77,21 +86,24 @@ def _error(
     return Diagnostic(Severity.ERROR, code, message, file, at[0], at[1], dotted(path), hint or None)
 
 
+STDIN = "-"  # the file name that means standard input (`runctl validate -`)
+STDIN_LABEL = "<stdin>"
+
+
 def load_yaml_file(path: str | Path, *, allow_empty: bool = False, label: str | None = None) -> YamlDoc:
-    """Read and load `path`; `label` is the file name diagnostics carry (default: `path` as given)."""
+    """Read and load `path` (`-`: standard input); `label` is the file name diagnostics carry (default:
+    `path` as given). A path that is no readable regular file is E0101, without blocking on a FIFO."""
+    if str(path) == STDIN:
+        return load_yaml(sys.stdin.buffer.read(MAX_BYTES + 1), label or STDIN_LABEL, allow_empty=allow_empty)
     file = label if label is not None else str(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        problem, hint = "file not found", "check the path"
-    except IsADirectoryError:
-        problem, hint = "is a directory, not a file", ""
-    except OSError as exc:
-        problem, hint = f"cannot read the file: {exc.strerror or type(exc).__name__}", ""
-    else:
-        return load_yaml(raw, file, allow_empty=allow_empty)
-    return YamlDoc(file, diagnostics=[_error("E0101", problem, file, _NO_POSITION, hint=hint)])
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            with open(path, "rb") as fh:
+                return load_yaml(fh.read(MAX_BYTES + 1), file, allow_empty=allow_empty)
+        except OSError as exc:  # changed between the check and the read, or unreadable
+            problem = os_problem(exc)
+    return YamlDoc(file, diagnostics=[_error("E0101", problem[0], file, _NO_POSITION, hint=problem[1])])
 
 
 def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
@@ -123,7 +135,8 @@ def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
         # it reaches our check, which locates the level that crosses MAX_DEPTH with our wording.
         builder = _Builder(file)
         root = builder.run(text, _PyParser)
-    tab_lines = _tab_diagnostics(text, file, builder.scalar_lines, builder.stopped_at_line)
+    tabs = tab_positions(text, builder.scalar_lines, builder.stopped_at_line)
+    tab_lines = [_error("E0107", "tab character in indentation", file, at) for at in tabs]
     tabbed = {d.line for d in tab_lines}
     # a syntax error caused by a tab is reported as the tab, not twice
     doc.diagnostics = [d for d in builder.diagnostics if not (d.code == "E0105" and d.line in tabbed)]
@@ -144,6 +157,7 @@ def load_yaml(raw: bytes, file: str, *, allow_empty: bool = False) -> YamlDoc:
         doc.diagnostics.append(_error("E0109", message, file, (loc.line, loc.column)))
         return doc
     doc.data, doc.positions, doc.keys = root, builder.positions, builder.keys
+    doc.diagnostics = builder.warnings
     return doc
 
 
@@ -155,21 +169,6 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     """1-based line and column (in characters) of `text[index]`; `index` may be just past `text`."""
     line_start = text.rfind("\n", 0, index) + 1
     return text.count("\n", 0, index) + 1, len(text[line_start:index]) + 1
-
-
-def _tab_diagnostics(text: str, file: str, scalar_lines: set[int], stop: int | None) -> list[Diagnostic]:
-    """A tab in the leading whitespace of a content line, outside multi-line scalars."""
-    out = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if stop is not None and number > stop:
-            break
-        stripped = line.lstrip(" \t")
-        indent = line[: len(line) - len(stripped)]
-        if "\t" not in indent or not stripped.strip() or stripped.startswith("#") or number in scalar_lines:
-            continue
-        at = (number, indent.index("\t") + 1)
-        out.append(_error("E0107", "tab character in indentation", file, at))
-    return out
 
 
 class _Stop(Exception):
@@ -215,6 +214,7 @@ class _Builder:
         self.positions: dict[PathT, Location] = {}
         self.keys: dict[PathT, Location] = {}
         self.parser_depth_exceeded = False  # libyaml's own nesting limit stopped the parse
+        self.warnings: list[Diagnostic] = []  # kept only when the file loads
 
     def loc(self, mark: Any) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -227,17 +227,19 @@ class _Builder:
         parser = parser_class(text)
         root: Any = _EMPTY
         documents = 0
+        extra: Any = None  # the start of a second document: an error unless it is empty (a trailing ---)
         try:
             while parser.check_event():
                 event = parser.get_event()
                 if isinstance(event, yaml.DocumentStartEvent):
                     documents += 1
-                    if documents > 1:
-                        hint = "remove the `---` line; a spec is a single document"
-                        self.fail(
-                            "E0110", "more than one YAML document in the file", event.start_mark, (), hint
-                        )
-                        raise _Stop
+                    extra = event.start_mark if documents > 1 else None
+                elif extra is not None and isinstance(event, yaml.NodeEvent):
+                    if is_empty_document(event):
+                        continue
+                    hint = "remove the `---` line; a spec is a single document"
+                    self.fail("E0110", "more than one YAML document in the file", extra, (), hint)
+                    raise _Stop
                 elif isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
                     done = self.event(event)
                     if done is not None:
@@ -358,6 +360,8 @@ class _Builder:
                 self.fail("E0106", message, event.start_mark, (*parent.path, name), hint)
                 parent.key = _DISCARD
             else:
+                if event.implicit[0] and event.tag is None:
+                    self.check_plain_key(event, (*parent.path, name))
                 parent.key_line[name] = self.loc(event.start_mark).line
                 parent.key = name
                 self.entries.append(((*parent.path, name), self.loc(event.start_mark), True))
@@ -371,6 +375,20 @@ class _Builder:
             self.push(event, parent.path, discard="key")  # parent.key becomes _DISCARD when it ends
         else:
             parent.key = _DISCARD
+
+    def check_plain_key(self, event: Any, path: PathT) -> None:
+        """A plain key that YAML resolves to a number, boolean or null (`1:`, `true:`, `null:`): runctl
+        reads its text, as the schema wants string keys, but other YAML tools read 1, True or None."""
+        words = plain_key_words(event.value)
+        if words is None:
+            return
+        message, hint = words
+        loc = self.loc(event.start_mark)
+        self.warnings.append(
+            Diagnostic(
+                Severity.WARNING, "W0318", message, self.file, loc.line, loc.column, dotted(path), hint
+            )
+        )
 
     def attach(self, value: Any, size: int, discard: str | None) -> tuple[Any] | None:
         if not self.stack:

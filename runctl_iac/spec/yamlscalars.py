@@ -69,3 +69,40 @@ def syntax_hint(problem: str) -> str:
     if "expected" in problem and ("key" in problem or "block end" in problem):
         return "check the indentation: keys of one mapping must line up"
     return "check indentation, quoting and brackets near this position"
+
+
+def plain_key_words(text: str) -> tuple[str, str] | None:
+    """(message, hint) for a plain mapping key that YAML resolves to a number, boolean or null (`1:`,
+    `true:`, `null:`): runctl reads its text, as the schema wants string keys, but other YAML tools
+    read 1, True or None. None for an ordinary key."""
+    value = resolve_scalar(text)
+    if isinstance(value, str):
+        return None
+    what = "null" if value is None else "a boolean" if isinstance(value, bool) else "a number"
+    message = f'key {text} is read by YAML as {what}; runctl uses the text "{text}"'
+    return message, f'quote it ("{text}") so every YAML tool reads the same key'
+
+
+def is_empty_document(event: Any) -> bool:
+    """A document with no content (`---` alone, or followed only by comments): its root is an empty
+    plain scalar with no tag or anchor."""
+    return (
+        getattr(event, "value", None) == ""
+        and getattr(event, "tag", "") is None
+        and getattr(event, "anchor", "") is None
+        and bool(getattr(event, "implicit", (False,))[0])
+    )
+
+
+def tab_positions(text: str, scalar_lines: set[int], stop: int | None) -> list[tuple[int, int]]:
+    """(line, column) of a tab in the leading whitespace of a content line, outside multi-line scalars."""
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if stop is not None and number > stop:
+            break
+        stripped = line.lstrip(" \t")
+        indent = line[: len(line) - len(stripped)]
+        if "\t" not in indent or not stripped.strip() or stripped.startswith("#") or number in scalar_lines:
+            continue
+        out.append((number, indent.index("\t") + 1))
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,10 @@ def test_json_figures_exact(project: Path) -> None:
     doc = run.json()
     validate_cost(doc)
     hourly, per_run, monthly = _expected()
-    assert Decimal(doc["cost"]["hourly"]) == hourly
-    assert Decimal(doc["cost"]["per_run"]) == per_run
-    assert Decimal(doc["cost"]["monthly"]) == monthly
+    six = Decimal("0.000001")  # plan.schema.json $defs/money: every amount to 6 places, half-up
+    assert Decimal(doc["cost"]["hourly"]) == hourly.quantize(six, rounding=ROUND_HALF_UP)
+    assert Decimal(doc["cost"]["per_run"]) == per_run.quantize(six, rounding=ROUND_HALF_UP)
+    assert Decimal(doc["cost"]["monthly"]) == monthly.quantize(six, rounding=ROUND_HALF_UP)
     assert doc["cost"]["run_hours"] == "2"
     assert (doc["project"], doc["stack"], doc["kind"]) == ("demo", "dev", "cost")
     assert doc["findings"] == []
@@ -142,4 +143,5 @@ def test_p5en_spec_in_us_east_1_is_priced_without_w0509(cli_env: Path) -> None:
     assert doc["findings"] == []
     gp3 = catalog().ebs_price("us-east-1", "gp3")
     assert gp3 is not None
-    assert Decimal(doc["cost"]["hourly"]) == Decimal("63.296") + gp3.gb_month * 100 / 730
+    expected = Decimal("63.296") + gp3.gb_month * 100 / 730
+    assert Decimal(doc["cost"]["hourly"]) == expected.quantize(Decimal("0.000001"))  # JSON money: 6 places

@@ -74,8 +74,24 @@ def test_json_output(specs: Path) -> None:
 
 def test_markdown_is_not_offered(specs: Path) -> None:
     result = runner.invoke(app, ["validate", "good.yaml", "--output", "markdown"])
-    assert result.exit_code == 1
-    assert "not available here" in result.output
+    assert result.exit_code != 0 and "Invalid value" in result.output
+    help_text = runner.invoke(app, ["validate", "--help"]).output
+    assert "markdown" not in help_text and "text|json" in help_text
+
+
+def test_validate_reads_stdin_with_dash(specs: Path) -> None:
+    result = runner.invoke(app, ["validate", "-"], input=VALID)
+    assert (result.exit_code, result.output) == (
+        0,
+        "<stdin>: ok (stack dev)\n1 file checked: 0 errors, 0 warnings\n",
+    )
+    bad = runner.invoke(app, ["validate", "-"], input="version: 1\nname: Bad\n")
+    assert bad.exit_code == 1 and bad.output.startswith("<stdin>:2:7: error[E0204] name:")
+
+
+def test_help_says_guardrails_are_not_applied(specs: Path) -> None:
+    help_text = " ".join(runner.invoke(app, ["validate", "--help"]).output.split())
+    assert "runctl.toml" in help_text and "not here" in help_text
 
 
 def test_stack_and_stacks_dir(specs: Path) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from runctl_iac.diagnostics import Diagnostic, Severity, has_errors
 from runctl_iac.plan.config import ProjectConfig
 from runctl_iac.plan.cost import cost_warnings, estimate_cost
-from runctl_iac.plan.policy import BUDGET_HINT, check_policy
+from runctl_iac.plan.policy import check_policy
 from runctl_iac.spec.model import Budget, Spec
 from tests.plan.cost_fixtures import POSITIONS, make_graph, make_spec
 
@@ -30,7 +30,7 @@ def test_hourly_budget_exceeded_points_at_the_budget_line() -> None:
     (finding,) = _check(make_spec(budget=Budget(max_hourly_usd=Decimal("4.50"))))
     assert _where(finding) == ("E0501", Severity.ERROR, "budget.max_hourly_usd", "spec.yaml", 8, 19)
     assert "$4.94/hour" in finding.message and "$4.50/hour" in finding.message
-    assert finding.hint == BUDGET_HINT and "spot" in BUDGET_HINT
+    assert finding.hint == "use spot instances or fewer or smaller instances"  # prep is on-demand
 
 
 def test_budget_compares_cents_as_shown() -> None:
@@ -114,3 +114,14 @@ def test_required_tags_at_tags_or_the_root() -> None:
 def test_findings_block_only_when_errors() -> None:
     assert not has_errors(_check(make_spec()))
     assert has_errors(_check(make_spec(budget=Budget(max_hourly_usd=Decimal(1)))))
+
+
+def test_budget_hint_offers_spot_only_for_groups_not_already_spot() -> None:
+    all_spot = make_spec(prep_count=0, budget=Budget(max_hourly_usd=Decimal(1), max_run_usd=Decimal(1)))
+    hourly, run = _check(all_spot)
+    assert (hourly.code, run.code) == ("E0501", "E0502")
+    assert hourly.hint == "use fewer or smaller instances"
+    assert run.hint == "use fewer or smaller instances or a shorter training.max_runtime"
+    mixed = make_spec(budget=Budget(max_run_usd=Decimal(1)))
+    (finding,) = _check(mixed)
+    assert finding.hint == "use spot instances, fewer or smaller instances, or a shorter training.max_runtime"

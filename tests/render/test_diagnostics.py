@@ -21,12 +21,12 @@ from runctl_iac.render.diagnostics import (
 E = Diagnostic(
     Severity.ERROR,
     "E0301",
-    "20000 is above the gp3 maximum of 16000",
+    "90000 is above the gp3 maximum of 80000",
     "examples/bad.yaml",
     12,
     7,
     "volumes.data.iops",
-    "use type io2 for more than 16000 IOPS",
+    "use type io2 for more than 80000 IOPS",
 )
 W = Diagnostic(
     Severity.WARNING, "W0402", "no overlay stacks/pr-1.yaml for stack 'pr-1'; the spec is used as is"
@@ -35,8 +35,8 @@ W = Diagnostic(
 
 def test_error_with_hint(tmp_path: Path) -> None:
     assert render_text([E], cwd=tmp_path) == (
-        "examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 20000 is above the gp3 maximum of 16000\n"
-        "  hint: use type io2 for more than 16000 IOPS\n"
+        "examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 90000 is above the gp3 maximum of 80000\n"
+        "  hint: use type io2 for more than 80000 IOPS\n"
     )
 
 
@@ -84,12 +84,12 @@ def test_json_is_a_list_of_diagnostic_objects(tmp_path: Path) -> None:
     assert data[0] == {
         "severity": "error",
         "code": "E0301",
-        "message": "20000 is above the gp3 maximum of 16000",
+        "message": "90000 is above the gp3 maximum of 80000",
         "file": "examples/bad.yaml",
         "line": 12,
         "column": 7,
         "path": "volumes.data.iops",
-        "hint": "use type io2 for more than 16000 IOPS",
+        "hint": "use type io2 for more than 80000 IOPS",
     }
 
 

@@ -117,6 +117,6 @@ def test_round_trip_of_dumped_data(data: dict[str, object], flow: bool) -> None:
     assume(not any(re.match(r"[-+]?[.0-9]", v) for v in values))
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
     doc = load_yaml(text.encode(), "rt.yaml")
-    assert doc.diagnostics == []
+    assert [d for d in doc.diagnostics if d.is_error] == []  # W0318 may note a key YAML reads as a number
     assert doc.data == data
     assert set(all_paths(data)) <= set(doc.positions)

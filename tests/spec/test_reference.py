@@ -50,7 +50,7 @@ def test_reference_shows_types_defaults_constraints_and_volume_limits() -> None:
     text = markdown_reference()
     assert "| `count` | integer | `1` |" in text
     assert "| `spot` | boolean or mapping | `false` |" in text
-    assert "| `gp3` | 1–16384 | 3000–16000 | 125–1000 |" in text
+    assert "| `gp3` | 1–65536 | 3000–80000 | 125–2000 |" in text
     assert "| `gp2` | 1–16384 | not allowed | not allowed |" in text
     assert "| `io2` | 4–65536 | 100–256000 (required) | not allowed |" in text
     run_row = next(line for line in text.splitlines() if line.startswith("| `run` |"))

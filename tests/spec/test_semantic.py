@@ -140,10 +140,16 @@ def test_ttl_bounds(ttl: str, ok: bool) -> None:
 
 
 def test_training_durations_are_checked() -> None:
-    text = BASE + GROUP + TRAINING + "  max_runtime: 31d\n  checkpoints:\n    dir: /c\n    every: 0m\n"
+    text = (
+        BASE
+        + "buckets:\n  ckpt: {}\n"
+        + GROUP
+        + TRAINING
+        + "  max_runtime: 31d\n  checkpoints:\n    dir: /c\n    bucket: ckpt\n    every: 0m\n"
+    )
     assert codes(text) == [
-        ("E0308", "training.max_runtime", 9, 16),
-        ("E0308", "training.checkpoints.every", 12, 12),
+        ("E0308", "training.max_runtime", 11, 16),
+        ("E0308", "training.checkpoints.every", 15, 12),
     ]
 
 
@@ -160,10 +166,13 @@ def test_a_name_cannot_be_both_env_and_secret() -> None:
     assert "x" not in diags[0].message.split()  # the env value is not echoed
 
 
-def test_semantic_checks_run_only_on_schema_valid_data() -> None:
-    # an unknown training group would be E0302, but the schema error stops the tiers first
+def test_semantic_checks_run_on_every_part_that_passed_the_schema() -> None:
+    # the schema error in instances.trainer.type does not hide the unknown training group
     text = BASE + "instances:\n  trainer:\n    type: nope\n" + "training:\n  group: ghost\n  run: x\n"
-    assert [d.code for d in run(text)] == ["E0204"]
+    assert [d.code for d in run(text)] == ["E0204", "E0302"]
+    # but a part with a schema error is not checked again (no E0301 for a volume with a bad size)
+    text = BASE + "volumes:\n  v:\n    size_gb: big\n    iops: 90000\n"
+    assert [d.code for d in run(text)] == ["E0202", "E0206"]
 
 
 def test_findings_are_sorted_by_position() -> None:
