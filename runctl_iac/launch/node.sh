@@ -97,6 +97,7 @@ finish() {
   ENDED_AT=$(now)
   set_state "$1" "${3:-}"
   upload_log
+  rm -f "$STATE_DIR/supervisor.pid"  # the supervisor is done: nothing left to upload
 }
 
 fail() { finish failed null "$1"; exit 1; }
@@ -345,7 +346,6 @@ supervise() {
   else
     finish failed "$rc" "run exited with $rc"
   fi
-  rm -f "$STATE_DIR/supervisor.pid"
 }
 
 stop_previous() {
