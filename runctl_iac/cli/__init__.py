@@ -14,7 +14,19 @@ import typer
 
 from runctl_iac import __version__
 
-COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost")
+COMMAND_MODULES = (
+    "validate",
+    "schema",
+    "graph",
+    "plan",
+    "diff",
+    "cost",
+    "launch",
+    "logs",
+    "job",
+    "stop_job",
+    "checkpoints",
+)
 
 app = typer.Typer(
     name="runctl",

@@ -98,6 +98,8 @@ def list_runs(s3: Any, bucket: str) -> list[str]:
 def resolve_run(s3: Any, bucket: str, run_id: str | None) -> str:
     """The named run, or the latest one; E0807 when there is none."""
     runs = list_runs(s3, bucket)
+    if run_id is None and runs:
+        return runs[-1]
     if run_id is not None and run_id in runs:
         return run_id
     hint = "start one with `runctl launch SPEC`" if not runs else f"runs: {', '.join(runs[-5:])}"
