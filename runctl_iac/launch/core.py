@@ -150,17 +150,23 @@ def start_run(
     run_id = layout.new_run_id()
     runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids)
     state = state_name(target.project, target.stack)
-    ssm_targets = []
-    for node in plan.nodes:
-        script = render_script(
-            plan, node.rank, project=target.project, stack=target.stack, region=target.region, runtime=runtime
+    script = render_script(
+        plan, None, project=target.project, stack=target.stack, region=target.region, runtime=runtime
+    )
+    clients.s3.put_object(
+        Bucket=target.bucket,
+        Key=layout.script_key(run_id),
+        Body=script.encode(),
+        ContentType="text/x-shellscript",
+    )
+    ssm_targets = [
+        ssm.Target(
+            node.rank,
+            target.instance_ids[node.rank],
+            fetch_and_run_command(target.bucket, run_id, node.rank, state, target.region),
         )
-        key = layout.script_key(run_id, node.rank)
-        clients.s3.put_object(
-            Bucket=target.bucket, Key=key, Body=script.encode(), ContentType="text/x-shellscript"
-        )
-        command = fetch_and_run_command(target.bucket, run_id, node.rank, state, target.region)
-        ssm_targets.append(ssm.Target(node.rank, target.instance_ids[node.rank], command))
+        for node in plan.nodes
+    ]
     runs.write_manifest(
         clients.s3,
         target.bucket,

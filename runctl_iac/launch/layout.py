@@ -2,7 +2,7 @@
 
     code/<sha256>.tar.gz                       uploaded training code, content-addressed
     runs/<run-id>/run.json                     the run: nodes, instance ids, when, by whom
-    runs/<run-id>/node-<rank>/node.sh          the rendered node script
+    runs/<run-id>/node.sh                      the rendered node script (one for every node: rank as argument)
     runs/<run-id>/node-<rank>/status.json      state, exit_code, reason, started_at, ended_at,
                                                heartbeat, checkpoint {synced_at, bytes}
     runs/<run-id>/node-<rank>/log.txt          the job's stdout and stderr, uploaded every few seconds
@@ -37,8 +37,8 @@ def run_key(run_id: str) -> str:
     return f"{run_prefix(run_id)}run.json"
 
 
-def script_key(run_id: str, rank: int) -> str:
-    return f"{node_prefix(run_id, rank)}node.sh"
+def script_key(run_id: str) -> str:
+    return f"{run_prefix(run_id)}node.sh"
 
 
 def status_key(run_id: str, rank: int) -> str:

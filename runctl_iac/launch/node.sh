@@ -2,10 +2,13 @@
 # shellcheck disable=SC2016  # rendered commands are single-quoted on purpose: they expand on the node
 # runctl node script: runs one node of a training job, detached from the SSM agent.
 #
-#   bash node.sh start      stage this script, start the supervisor detached, return (what SSM runs)
-#   bash node.sh supervise  preflight, mounts, code, env, setup, run, logs, checkpoints, status
-#   bash node.sh preflight  only the preflight checks; exit 0 when they pass (safe to run by hand)
-#   bash node.sh stop       SIGTERM the running supervisor of this stack: final sync, state `stopped`
+#   bash node.sh start [RANK]      stage this script, start the supervisor detached, return (what SSM runs)
+#   bash node.sh supervise [RANK]  preflight, mounts, code, env, setup, run, logs, checkpoints, status
+#   bash node.sh preflight         only the preflight checks; exit 0 when they pass (safe to run by hand)
+#   bash node.sh stop              SIGTERM the running supervisor of this stack: final sync, state `stopped`
+#
+# One script serves every node of a run: the node's rank is the argument after the command (a script
+# printed with `--print-script --node N` defaults to N).
 #
 # Every value runctl writes into this script sits in the RENDERED VALUES block below, each one
 # shell-quoted. Values known only at launch (run id, staging bucket, node IPs, volume ids, code
@@ -30,6 +33,8 @@ umask 077
 # @@RENDERED_VALUES@@
 
 R="${RUNCTL_ROOT:-}"
+VOLUME_IDS=("${ALL_VOLUME_IDS[@]:$((${RUNCTL_NODE_RANK:-0} * ${#MOUNT_PATHS[@]})):${#MOUNT_PATHS[@]}}")
+CHECKPOINT_S3="${CHECKPOINT_S3_BASE:+${CHECKPOINT_S3_BASE}node-$RUNCTL_NODE_RANK/}"
 STATE_DIR="$R/var/lib/runctl/$STATE_NAME"
 RUN_DIR="$STATE_DIR/runs/$RUNCTL_RUN_ID"
 STATUS_FILE="$RUN_DIR/status.json"
@@ -304,7 +309,18 @@ watch_job() {
   return "$rc"
 }
 
+need_rank() {
+  case "$RUNCTL_NODE_RANK" in
+    '' | *[!0-9]*) echo "runctl: the node rank (0..$((RUNCTL_NUM_NODES - 1))) is the argument after the command" >&2; exit 2 ;;
+  esac
+  if [ "$RUNCTL_NODE_RANK" -ge "$RUNCTL_NUM_NODES" ]; then
+    echo "runctl: node $RUNCTL_NODE_RANK does not exist: the group has $RUNCTL_NUM_NODES node(s)" >&2
+    exit 2
+  fi
+}
+
 supervise() {
+  need_rank
   mkdir -p "$RUN_DIR"
   : >>"$LOG_FILE"
   trap on_term TERM
@@ -359,14 +375,15 @@ stop_previous() {
 }
 
 start() {
+  need_rank
   mkdir -p "$RUN_DIR"
   stop_previous
   cp "$0" "$RUN_DIR/node.sh"
   if [ -z "${RUNCTL_TEST_NO_SYSTEMD:-}" ] && command -v systemd-run >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemd-run --quiet --collect --unit "runctl-$RUNCTL_RUN_ID-$RUNCTL_NODE_RANK" \
-      --property=KillMode=control-group bash "$RUN_DIR/node.sh" supervise
+      --property=KillMode=control-group bash "$RUN_DIR/node.sh" supervise "$RUNCTL_NODE_RANK"
   else
-    setsid nohup bash "$RUN_DIR/node.sh" supervise </dev/null >>"$RUN_DIR/supervisor.log" 2>&1 &
+    setsid nohup bash "$RUN_DIR/node.sh" supervise "$RUNCTL_NODE_RANK" </dev/null >>"$RUN_DIR/supervisor.log" 2>&1 &
   fi
   echo "runctl: run $RUNCTL_RUN_ID started on node $RUNCTL_NODE_RANK"
 }
@@ -378,5 +395,5 @@ case "${1:-}" in
     if why=$(preflight); then echo "preflight passed: $INSTANCE_TYPE"; else echo "preflight failed: $why"; exit 1; fi
     ;;
   stop) stop_previous ;;
-  *) echo "usage: $0 start|supervise|preflight|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|supervise|preflight|stop [RANK]" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -130,7 +131,20 @@ def read_status(s3: Any, bucket: str, run_id: str, rank: int) -> NodeStatus:
 
 
 def read_statuses(s3: Any, bucket: str, run_id: str, nodes: int) -> list[NodeStatus]:
-    return [read_status(s3, bucket, run_id, r) for r in range(nodes)]
+    """Every node's status: one listing finds the nodes that reported, their files are read concurrently."""
+    if nodes <= 1:
+        return [read_status(s3, bucket, run_id, r) for r in range(nodes)]
+    reported: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=layout.run_prefix(run_id)):
+        reported.update(obj["Key"] for obj in page.get("Contents", []))
+
+    def one(rank: int) -> NodeStatus:
+        if layout.status_key(run_id, rank) not in reported:
+            return NodeStatus(rank, "pending")
+        return read_status(s3, bucket, run_id, rank)
+
+    with ThreadPoolExecutor(max_workers=min(32, nodes)) as pool:
+        return list(pool.map(one, range(nodes)))
 
 
 def read_log(s3: Any, bucket: str, run_id: str, rank: int, offset: int = 0) -> bytes:

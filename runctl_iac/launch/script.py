@@ -52,11 +52,11 @@ def template() -> str:
     return text
 
 
-def checkpoint_uri(plan: LaunchPlan, rank: int) -> str:
-    """Where node `rank` syncs its checkpoint directory: one prefix per node in the checkpoint bucket."""
+def checkpoint_base(plan: LaunchPlan) -> str:
+    """Node N syncs its checkpoint directory to `<this>node-N/` in the checkpoint bucket."""
     if plan.checkpoint_bucket is None:
         return ""
-    return f"s3://{plan.checkpoint_bucket}/{CHECKPOINT_PREFIX}/node-{rank}/"
+    return f"s3://{plan.checkpoint_bucket}/{CHECKPOINT_PREFIX}/"
 
 
 def state_name(project: str, stack: str) -> str:
@@ -76,14 +76,15 @@ def _from_env(name: str) -> str:
 
 
 def render_values(
-    plan: LaunchPlan, rank: int, project: str, stack: str, region: str, runtime: Runtime | None
+    plan: LaunchPlan, rank: int | None, project: str, stack: str, region: str, runtime: Runtime | None
 ) -> str:
-    if not 0 <= rank < len(plan.nodes):
+    """The RENDERED VALUES block. `rank` None: one script for every node, the rank is its argument."""
+    if rank is not None and not 0 <= rank < len(plan.nodes):
         raise ValueError(f"node {rank} does not exist: the group has {len(plan.nodes)} node(s)")
     for name in (*plan.env, *plan.secret_names):
         if not _IDENT.match(name):
             raise ValueError(f"{name!r} is not a shell variable name")
-    node = plan.nodes[rank]
+    node = plan.nodes[rank or 0]
     accel = lookup(plan.instance_type)
     setup = plan.setup or ""
     lines = [
@@ -94,7 +95,7 @@ def render_values(
         f"ACCEL_COUNT={_q(accel.visible_devices if accel else 0)}",
         f"ACCEL_MODEL={_q(accel.model if accel else '')}",
         f"RUNCTL_NUM_NODES={_q(len(plan.nodes))}",
-        f"RUNCTL_NODE_RANK={_q(rank)}",
+        'RUNCTL_NODE_RANK="${2:-}"' if rank is None else f'RUNCTL_NODE_RANK="${{2:-{rank}}}"',
     ]
     if runtime is None:
         lines += [
@@ -102,12 +103,13 @@ def render_values(
             f"RUNCTL_BUCKET={_from_env('RUNCTL_BUCKET')}",
             f"RUNCTL_NODE_IPS={_from_env('RUNCTL_NODE_IPS')}",
             'RUNCTL_CODE_URI="${RUNCTL_CODE_URI:-}"',
-            "VOLUME_IDS=("
+            "ALL_VOLUME_IDS=("
             + " ".join(_from_env(f"RUNCTL_VOLUME_ID_{i}") for i in range(len(node.mounts)))
             + ")",
         ]
     else:
-        missing = [m.volume_resource for m in node.mounts if m.volume_resource not in runtime.volume_ids]
+        every_mount = [m.volume_resource for n in plan.nodes for m in n.mounts]
+        missing = [v for v in every_mount if v not in runtime.volume_ids]
         if missing:
             raise ValueError(f"no volume id for {', '.join(missing)}")
         lines += [
@@ -115,7 +117,7 @@ def render_values(
             f"RUNCTL_BUCKET={_q(runtime.bucket)}",
             f"RUNCTL_NODE_IPS={_q(','.join(runtime.node_ips))}",
             f"RUNCTL_CODE_URI={_q(runtime.code_uri)}",
-            f"VOLUME_IDS={_arr([runtime.volume_ids[m.volume_resource] for m in node.mounts])}",
+            f"ALL_VOLUME_IDS={_arr([runtime.volume_ids[v] for v in every_mount])}",  # rank order
         ]
     lines += [
         f"MOUNT_PATHS={_arr([m.path for m in node.mounts])}",
@@ -125,7 +127,7 @@ def render_values(
         f"SECRET_NAMES={_arr(list(plan.secret_parameters))}",
         f"SECRET_PARAMETERS={_arr(list(plan.secret_parameters.values()))}",
         f"CHECKPOINT_DIR={_q(plan.checkpoint_dir or '')}",
-        f"CHECKPOINT_S3={_q(checkpoint_uri(plan, rank))}",
+        f"CHECKPOINT_S3_BASE={_q(checkpoint_base(plan))}",
         f"CHECKPOINT_EVERY={_q(plan.checkpoint_every_seconds or '')}",
         f"MAX_RUNTIME={_q(plan.max_runtime_seconds or 0)}",
         f"SETUP_HASH={_q(hashlib.sha256(setup.encode()).hexdigest()[:16])}",
@@ -136,9 +138,16 @@ def render_values(
 
 
 def render_script(
-    plan: LaunchPlan, rank: int, *, project: str, stack: str, region: str, runtime: Runtime | None = None
+    plan: LaunchPlan,
+    rank: int | None,
+    *,
+    project: str,
+    stack: str,
+    region: str,
+    runtime: Runtime | None = None,
 ) -> str:
-    """The bash script for node `rank` of the plan's group."""
+    """The bash script for the plan's group; `rank` is the node it runs as when not given an argument
+    (None: the rank must be given, as `runctl launch` does in each node's command)."""
     return template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
 
 
@@ -146,8 +155,8 @@ def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, regio
     """The SSM command: fetch the node's script from S3 and `start` it (no script or secret inline)."""
     directory = f"/var/lib/runctl/{state}"
     path = f"{directory}/node-{run_id}.sh"
-    source = f"s3://{bucket}/{layout.script_key(run_id, rank)}"
+    source = f"s3://{bucket}/{layout.script_key(run_id)}"
     return (
         f"set -e; mkdir -p {_q(directory)}; "
-        f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start"
+        f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start {rank}"
     )

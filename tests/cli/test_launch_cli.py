@@ -33,7 +33,7 @@ def test_print_script_is_offline_and_names_the_node(project: Path) -> None:
     run = invoke("launch", "spec.yaml", "--print-script", "--node", "0")
     assert run.code == 0, run.stderr
     assert run.stdout.startswith("#!/usr/bin/env bash\n")
-    assert "RUNCTL_NODE_RANK=0" in run.stdout and "VOLUME_IDS=(" in run.stdout
+    assert 'RUNCTL_NODE_RANK="${2:-0}"' in run.stdout and "ALL_VOLUME_IDS=(" in run.stdout
     assert "SECRET_PARAMETERS=(/runctl/demo/dev/HF_TOKEN)" in run.stdout
     assert SECRET_VALUE not in run.stdout + run.stderr
     bad = invoke("launch", "spec.yaml", "--print-script", "--node", "5")
@@ -70,7 +70,7 @@ class NodeSimulator(FakeSsm):
 
     def send_command(self, **kwargs: Any) -> dict[str, Any]:
         [command] = kwargs["Parameters"]["commands"]
-        m = re.search(r"runs/([^/]+)/node-(\d+)/node\.sh", command)
+        m = re.search(r"runs/([^/]+)/node\.sh .* start (\d+)$", command)
         assert m, command
         run_id, rank = m.group(1), int(m.group(2))
         state, code = self.outcomes[rank]

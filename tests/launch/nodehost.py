@@ -119,12 +119,15 @@ def node_env(root: Path, endpoint: str, imds_url: str, **extra: str) -> dict[str
     return env
 
 
-def start(script: str, root: Path, env: dict[str, str], name: str = "node.sh") -> Path:
-    """Run `bash node.sh start` as SSM would; returns the script path. The command must return at once."""
+def start(
+    script: str, root: Path, env: dict[str, str], name: str = "node.sh", rank: int | None = None
+) -> Path:
+    """Run `bash node.sh start [RANK]` as SSM would; returns the script path. It must return at once."""
     path = root / name
     path.write_text(script)
     t0 = time.monotonic()
-    out = subprocess.run(["bash", str(path), "start"], env=env, capture_output=True, text=True, timeout=60)
+    args = ["bash", str(path), "start", *([str(rank)] if rank is not None else [])]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert time.monotonic() - t0 < 30, "start must return without waiting for the job"
     return path

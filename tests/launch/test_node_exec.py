@@ -94,7 +94,8 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
             venv.mkdir(parents=True)
             (venv / "activate").write_text(f"export VIRTUAL_ENV={root / 'opt' / 'pytorch'}\n")
             env = nodehost.node_env(root, moto_server, imds.url)
-            nodehost.start(_script(plan, r, run1, bucket, code_uri, IPS), root, env)
+            # one script for both nodes, the rank as its argument, as `runctl launch` runs it
+            nodehost.start(_script(plan, None, run1, bucket, code_uri, IPS), root, env, rank=r)
         try:
             docs = [nodehost.wait_final(nodehost.status_path(root, STATE, run1)) for root in roots]
             for r, doc in enumerate(docs):

@@ -64,13 +64,11 @@ def test_start_run_stages_everything_and_sends_one_command_per_node(moto_server:
     for call in fake.sent:
         [command] = call["Parameters"]["commands"]
         rank = int(call["InstanceIds"][0][-1])
-        assert command.endswith(f"node-{run_id}.sh start") and f"runs/{run_id}/node-{rank}/node.sh" in command
+        assert command.endswith(f"node-{run_id}.sh start {rank}") and f"runs/{run_id}/node.sh" in command
         assert len(command) < 400 and "RUN_TEXT" not in command
-    body = (
-        clients.s3.get_object(Bucket=target.bucket, Key=layout.script_key(run_id, 1))["Body"].read().decode()
-    )
-    assert "RUNCTL_NODE_RANK=1" in body and "RUNCTL_NODE_IPS=10.0.0.1,10.0.0.2" in body
-    assert "VOLUME_IDS=(vol-00000000000000000)" in body
+    body = clients.s3.get_object(Bucket=target.bucket, Key=layout.script_key(run_id))["Body"].read().decode()
+    assert 'RUNCTL_NODE_RANK="${2:-}"' in body and "RUNCTL_NODE_IPS=10.0.0.1,10.0.0.2" in body
+    assert "ALL_VOLUME_IDS=(vol-00000000000000000 vol-00000000000000000)" in body
     manifest = runs.read_manifest(clients.s3, target.bucket, run_id)
     assert [n["instance_id"] for n in manifest["nodes"]] == list(target.instance_ids)
     assert any(line.startswith("code: uploaded 1 files") for line in lines)

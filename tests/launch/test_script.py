@@ -78,13 +78,31 @@ def test_values_per_rank_and_no_secret_values() -> None:
     )
     assert got == ["1", "2", "10.0.0.1,10.0.0.2", "API_TOKEN", "/runctl/demo/dev/API_TOKEN"]
     assert "ACCEL_COUNT=1" in text and "ACCEL_MODEL='NVIDIA A10G'" in text
-    assert "CHECKPOINT_S3=s3://runctl-demo-dev-ckpt/runctl-checkpoints/node-1/" in text
+    assert "CHECKPOINT_S3_BASE=s3://runctl-demo-dev-ckpt/runctl-checkpoints/" in text
+
+
+def test_one_script_serves_every_node_with_the_rank_as_argument() -> None:
+    _graph, plan = compiled(spec(count=3, training=full_training(), volumes=True))
+    ids = {m.volume_resource: f"vol-{n.rank}" for n in plan.nodes for m in n.mounts}
+    rt = Runtime("20260101T000000Z-abcdef", "b", ("10.0.0.1", "10.0.0.2", "10.0.0.3"), volume_ids=ids)
+    text = render_script(plan, None, project="demo", stack="dev", region="us-east-1", runtime=rt)
+    start = text.index("# ---- RENDERED VALUES")
+    end = text.index('\nSTATE_DIR="$R/var/lib/runctl')
+    probe = 'printf "%s|%s|%s" "$RUNCTL_NODE_RANK" "${VOLUME_IDS[*]}" "$CHECKPOINT_S3"'
+    for rank in range(3):
+        out = subprocess.run(
+            ["bash", "-c", text[start:end] + "\n" + probe, "node.sh", "start", str(rank)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout == f"{rank}|vol-{rank}|s3://runctl-demo-dev-ckpt/runctl-checkpoints/node-{rank}/"
 
 
 def test_offline_script_reads_launch_values_from_the_environment() -> None:
     text = _render(1, runtime=False)
     assert 'RUNCTL_RUN_ID="${RUNCTL_RUN_ID:?set by runctl launch at run time}"' in text
-    assert 'VOLUME_IDS=("${RUNCTL_VOLUME_ID_0:?set by runctl launch at run time}")' in text
+    assert 'ALL_VOLUME_IDS=("${RUNCTL_VOLUME_ID_0:?set by runctl launch at run time}")' in text
 
 
 def test_unknown_rank_and_bad_env_names_are_refused() -> None:
@@ -100,7 +118,7 @@ def test_ssm_command_only_fetches_and_starts() -> None:
     cmd = fetch_and_run_command("b", "20260101T000000Z-abcdef", 3, "demo-dev", "us-east-1")
     assert cmd == (
         "set -e; mkdir -p /var/lib/runctl/demo-dev; aws s3 cp --quiet --region us-east-1 "
-        "s3://b/runs/20260101T000000Z-abcdef/node-3/node.sh "
+        "s3://b/runs/20260101T000000Z-abcdef/node.sh "
         "/var/lib/runctl/demo-dev/node-20260101T000000Z-abcdef.sh; "
-        "bash /var/lib/runctl/demo-dev/node-20260101T000000Z-abcdef.sh start"
+        "bash /var/lib/runctl/demo-dev/node-20260101T000000Z-abcdef.sh start 3"
     )
