@@ -25,6 +25,8 @@ from runctl_iac.launch.outputs import AppliedStack
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
 
 Report = Callable[[str], None]
+# total bytes -> (callback per uploaded chunk, called with the chunk's size; done)
+ProgressFactory = Callable[[int], tuple[code.Progress, Callable[[], None]]]
 Confirm = Callable[[str], bool]
 LOST_AFTER = 900  # seconds without a heartbeat after which --wait gives a node up
 
@@ -74,7 +76,7 @@ def resolve_target(
 
 
 def upload_code(
-    target: Target, clients: Clients, spec_dir: Path, report: Report, progress: code.Progress | None = None
+    target: Target, clients: Clients, spec_dir: Path, report: Report, progress: ProgressFactory | None = None
 ) -> str:
     """The code location for the nodes: an s3:// location as it is, a local dir packed and uploaded."""
     location = target.plan.code
@@ -103,7 +105,12 @@ def upload_code(
         )
         report(render_text([warning]).rstrip())
     key = layout.code_key(packed.digest)
-    if code.upload(clients.s3, target.bucket, key, packed, progress):
+    bar, done = progress(len(packed.data)) if progress is not None else (None, lambda: None)
+    try:
+        uploaded = code.upload(clients.s3, target.bucket, key, packed, bar)
+    finally:
+        done()
+    if uploaded:
         report(f"code: uploaded {packed.files} files ({len(packed.data) / 2**20:.1f} MiB) as {key}")
     else:
         report(f"code: unchanged ({key})")
@@ -139,7 +146,7 @@ def start_run(
     spec_dir: Path,
     confirm: Confirm,
     report: Report,
-    progress: code.Progress | None = None,
+    progress: ProgressFactory | None = None,
     online_timeout: float = ssm.ONLINE_TIMEOUT,
     poll: float = 1.0,
 ) -> str:

@@ -6,10 +6,10 @@ Plain text (no Rich live display), readable in a terminal and in CI logs.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from runctl_iac.launch.runs import CheckpointObject, NodeStatus
 
@@ -125,3 +125,26 @@ def render_checkpoints_text(per_node: dict[int, list[CheckpointObject]], now: da
         for o in objects:
             lines.append(f"  {o.key}  {size(o.size)}  {o.modified.strftime('%Y-%m-%d %H:%M:%SZ')}")
     return "\n".join(lines) + "\n"
+
+
+def upload_progress(stream: IO[str]) -> Callable[[int], tuple[Callable[[int], Any], Callable[[], None]]]:
+    """A progress bar for the code upload on a terminal; nothing elsewhere (CI logs get one summary line)."""
+
+    def factory(total: int) -> tuple[Callable[[int], Any], Callable[[], None]]:
+        if not stream.isatty():
+            return (lambda _n: None), (lambda: None)
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+        progress = Progress(
+            "uploading code",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=Console(file=stream),
+        )
+        task = progress.add_task("code", total=total)
+        progress.start()
+        return (lambda n: progress.advance(task, n)), progress.stop
+
+    return factory

@@ -75,3 +75,23 @@ def test_upload_skips_unchanged_code(tmp_path: Path, moto_server: str) -> None:
     assert code.upload(s3, "code-upload-test", "code/k.tar.gz", packed, seen.append) is True
     assert sum(seen) == len(packed.data)
     assert code.upload(s3, "code-upload-test", "code/k.tar.gz", packed) is False
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_upload_progress_bar_only_on_a_terminal() -> None:
+    from runctl_iac.render.job import upload_progress
+
+    plain = io.StringIO()
+    advance, done = upload_progress(plain)(100)
+    advance(50)
+    done()
+    assert plain.getvalue() == ""
+    tty = _Tty()
+    advance, done = upload_progress(tty)(2048)
+    advance(2048)
+    done()
+    assert "uploading code" in tty.getvalue() and "2.0/2.0 kB" in tty.getvalue()
