@@ -29,6 +29,7 @@ Report = Callable[[str], None]
 ProgressFactory = Callable[[int], tuple[code.Progress, Callable[[], None]]]
 Confirm = Callable[[str], bool]
 LOST_AFTER = 900  # seconds without a heartbeat after which --wait gives a node up
+PENDING_AFTER = 900  # seconds after the launch by which every node must have written its first status
 
 
 @dataclass(frozen=True)
@@ -212,9 +213,13 @@ def wait_for_outcome(
     poll: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
     lost_after: float = LOST_AFTER,
+    pending_after: float = PENDING_AFTER,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[runs.NodeStatus]:
-    """Poll until every node is in a final state (or lost: no heartbeat for `lost_after` seconds)."""
+    """Poll until every node is in a final state, or lost: no heartbeat for `lost_after` seconds, or
+    no status at all `pending_after` seconds after the wait began."""
     offsets = [0] * nodes
+    began = clock()
     while True:
         statuses = runs.read_statuses(clients.s3, bucket, run_id, nodes)
         if on_log is not None:
@@ -225,7 +230,8 @@ def wait_for_outcome(
                 for line in data[:cut].decode("utf-8", "replace").splitlines():
                     on_log(rank, line)
         now = datetime.now(UTC)
-        if all(s.final or s.stale(now, lost_after) for s in statuses):
+        silent = clock() - began > pending_after
+        if all(s.final or s.stale(now, lost_after) or (silent and s.state == "pending") for s in statuses):
             return statuses
         sleep(poll)
 
@@ -237,7 +243,12 @@ def outcome(clients: Clients, bucket: str, run_id: str, statuses: list[runs.Node
         if s.state == "succeeded":
             continue
         tail = runs.log_tail(clients.s3, bucket, run_id, s.rank, 10)
-        state = s.state if s.final else f"{s.state}, heartbeat lost"
+        if s.final:
+            state = s.state
+        elif s.state == "pending":
+            state = "never reported a status (did the node script start? see the SSM command output)"
+        else:
+            state = f"{s.state}, heartbeat lost"
         exit_part = f", exit code {s.exit_code}" if s.exit_code is not None else ""
         message = f"run {run_id} node {s.rank}: {state}{exit_part}" + (f": {s.reason}" if s.reason else "")
         hint = "last log lines:\n    " + "\n    ".join(tail) if tail else "the node wrote no log"

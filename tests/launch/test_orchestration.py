@@ -222,3 +222,13 @@ def test_launch_after_apply_takes_outputs_as_a_plain_mapping(
     missing = replace(applied, outputs={"buckets": {}})
     assert core.launch_after_apply(missing, out=out) == 1
     assert "error[E0803]" in out.getvalue() and "runctl apply" in out.getvalue()
+
+
+def test_a_node_that_never_reports_is_given_up(moto_server: str, tmp_path: Path) -> None:
+    clients, target, _ = _world(moto_server, tmp_path, count=1)
+    run_id = "20260103T000000Z-eeeeee"
+    ticks = iter([0.0, 10.0, 2000.0])
+    statuses = core.wait_for_outcome(clients, target.bucket, run_id, 1, clock=lambda: next(ticks), **NO_SLEEP)
+    assert [s.state for s in statuses] == ["pending"]
+    [d] = core.outcome(clients, target.bucket, run_id, statuses)
+    assert d.code == "E0808" and "never reported a status" in d.message
