@@ -58,7 +58,10 @@ def test_spot_gpu_group_with_volumes_and_root_disks_exact() -> None:
 
     assert _line(est, "instance.trainer", "instance").hourly_usd == _dec(trainer)
     assert _line(est, "instance.trainer", "instance").estimate is True
-    assert _line(est, "instance.trainer", "instance").description == "2 × g5.12xlarge spot (estimate)"
+    assert (
+        _line(est, "instance.trainer", "instance").description
+        == "2 × g5.12xlarge spot (estimate), 4 × NVIDIA A10G each"
+    )
     assert _line(est, "instance.prep", "instance").hourly_usd == _dec(prep)
     assert _line(est, "instance.prep", "instance").estimate is False
     assert _line(est, "instance.trainer", "root-disk").hourly_usd == _dec(trainer_root / 730)
@@ -99,7 +102,7 @@ def test_spot_discount_override_and_max_price_cap() -> None:
     capped = estimate_cost(make_graph(spec, max_price="1.5"), spec)
     line = _line(capped, "instance.trainer", "instance")
     assert line.hourly_usd == Decimal("3.0")  # 2 × min(5.672 × 0.4, 1.5)
-    assert line.description == "2 × g5.12xlarge spot (estimate, capped at max price)"
+    assert line.description == "2 × g5.12xlarge spot (estimate, capped at max price), 4 × NVIDIA A10G each"
 
 
 def test_on_demand_group_is_not_an_estimate() -> None:
@@ -107,7 +110,7 @@ def test_on_demand_group_is_not_an_estimate() -> None:
     est = estimate_cost(make_graph(spec), spec)
     line = _line(est, "instance.trainer", "instance")
     assert line.hourly_usd == 2 * od_price("g5.12xlarge")
-    assert line.description == "2 × g5.12xlarge on-demand"
+    assert line.description == "2 × g5.12xlarge on-demand, 4 × NVIDIA A10G each"
     assert line.estimate is False
     assert not any("spot prices are estimates" in n for n in est.notes)
 
@@ -117,7 +120,7 @@ def test_live_prices_replace_the_assumed_discount() -> None:
     est = estimate_cost(make_graph(spec), spec, live_prices={"g5.12xlarge": Decimal("1.9")})
     line = _line(est, "instance.trainer", "instance")
     assert line.hourly_usd == Decimal("3.8")
-    assert line.description == "2 × g5.12xlarge spot (live price)"
+    assert line.description == "2 × g5.12xlarge spot (live price), 4 × NVIDIA A10G each"
     assert line.estimate is True
     assert _line(est, "instance.prep", "instance").hourly_usd == od_price("m6i.xlarge")  # on-demand untouched
 
