@@ -28,8 +28,8 @@ def launch(
 ) -> None:
     """Start the training job on every node of its group, through SSM Run Command.
 
-    The code is uploaded to the stack's staging bucket (only when it changed), a
-    bash script per node is staged there, and each node fetches and starts it
+    The code is uploaded to the stack's staging bucket (only when it changed),
+    the run's bash script is staged there, and each node fetches and starts it
     detached, so this command may return (or the laptop disconnect) while the
     job runs: watch it with `runctl job` and `runctl logs`. A run still running
     on the stack is stopped first, after asking (--yes in CI). With --wait or

@@ -266,9 +266,11 @@ def launch_after_apply(
 ) -> int:
     """Launch the applied stack's training job (what `runctl apply` runs unless --no-launch).
 
-    Returns the exit code: 0 when started (with `wait`: when every node succeeded), 1 otherwise,
-    after printing the diagnostics to `out` (stderr by default).
+    Returns the exit code: 0 when started (with `wait`: when every node succeeded) or when the spec
+    has no training, 1 otherwise, after printing the diagnostics to `out` (stderr by default).
     """
+    if not applied.launch_plan.nodes:
+        return 0  # nothing to launch
     from runctl_iac.launch.aws import clients as make_clients
     from runctl_iac.render.diagnostics import render_text
 

@@ -219,6 +219,8 @@ def test_launch_after_apply_takes_outputs_as_a_plain_mapping(
     assert core.launch_after_apply(applied, out=out) == 0
     assert "started on 1 node(s)" in out.getvalue()
     assert len(fake.sent) == 1
+    no_training = compiled(replace(spec(count=1), training=None))
+    assert core.launch_after_apply(replace(applied, launch_plan=no_training[1]), out=out) == 0
     missing = replace(applied, outputs={"buckets": {}})
     assert core.launch_after_apply(missing, out=out) == 1
     assert "error[E0803]" in out.getvalue() and "runctl apply" in out.getvalue()
