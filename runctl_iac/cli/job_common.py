@@ -64,28 +64,18 @@ class Opened:
 
 def guarded(body: Callable[[], T]) -> T:
     """Run a command body: DiagnosticError and AWS failures become diagnostics and exit 1."""
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.diagnostics import DiagnosticError
 
     try:
         return body()
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     except Exception as exc:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from runctl_iac.launch.aws import failure_diagnostic, is_aws_failure
 
-        if not isinstance(exc, (BotoCoreError, ClientError)):
+        if not is_aws_failure(exc):
             raise
-        raise fail(
-            [
-                Diagnostic(
-                    Severity.ERROR,
-                    "E0806",
-                    f"AWS call failed: {exc}",
-                    hint="check your AWS credentials and region (aws sts get-caller-identity), "
-                    "and that the stack is applied",
-                )
-            ]
-        ) from None
+        raise fail([failure_diagnostic(exc)]) from None
 
 
 def open_stack(spec: Path, stack: str | None, stacks_dir: Path | None) -> Opened:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from runctl_iac.diagnostics import Diagnostic, Severity
+
 RETRIES = {"mode": "adaptive", "max_attempts": 10}
 
 
@@ -33,3 +35,22 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def is_aws_failure(exc: BaseException) -> bool:
+    """A botocore failure (credentials, endpoint, throttling beyond retries, access denied...)."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        return False
+    return isinstance(exc, (BotoCoreError, ClientError))
+
+
+def failure_diagnostic(exc: BaseException) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        "E0806",
+        f"AWS call failed: {exc}",
+        hint="check your AWS credentials and region (aws sts get-caller-identity), "
+        "and that the stack is applied",
+    )

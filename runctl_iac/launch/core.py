@@ -303,3 +303,10 @@ def launch_after_apply(
     except DiagnosticError as exc:
         stream.write(render_text(exc.diagnostics))
         return 1
+    except Exception as exc:
+        from runctl_iac.launch.aws import failure_diagnostic, is_aws_failure
+
+        if not is_aws_failure(exc):
+            raise
+        stream.write(render_text([failure_diagnostic(exc)]))
+        return 1

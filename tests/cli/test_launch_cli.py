@@ -245,3 +245,19 @@ def test_checkpoints_lists_per_node_and_warns_when_stale(
     assert "STALE" in job.stdout
     late = invoke("checkpoints", "spec.yaml")
     assert "warning[W0811]" not in late.stderr  # the newest object in S3 is recent
+
+
+def test_aws_failures_are_diagnostics_not_tracebacks(
+    project: Path, moto_server: str, fake_aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = {
+        "instances": {"instance.gpu.0": {"id": "i-1", "private_ip": "10.0.0.1"}},
+        "buckets": {STAGING_KEY: "no-such-bucket-for-runctl"},
+        "volumes": {"volume.data.gpu.0": "vol-1"},
+    }
+    write(project / ".runctl" / "snapshots" / "demo" / "dev.json", json.dumps({"outputs": outputs}))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    for command in ("job", "logs", "stop-job"):
+        run = invoke(command, "spec.yaml")
+        assert run.code == 1, command
+        assert "error[E0806] AWS call failed" in run.stderr and "NoSuchBucket" in run.stderr, command

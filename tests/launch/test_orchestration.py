@@ -224,6 +224,9 @@ def test_launch_after_apply_takes_outputs_as_a_plain_mapping(
     missing = replace(applied, outputs={"buckets": {}})
     assert core.launch_after_apply(missing, out=out) == 1
     assert "error[E0803]" in out.getvalue() and "runctl apply" in out.getvalue()
+    gone = replace(applied, outputs=_outputs(plan, "no-such-bucket-anywhere"))
+    assert core.launch_after_apply(gone, out=out) == 1
+    assert "error[E0806] AWS call failed" in out.getvalue() and "NoSuchBucket" in out.getvalue()
 
 
 def test_a_node_that_never_reports_is_given_up(moto_server: str, tmp_path: Path) -> None:
