@@ -140,7 +140,7 @@ def status_path(root: Path, state_name: str, run_id: str) -> Path:
     return root / "var" / "lib" / "runctl" / state_name / "runs" / run_id / "status.json"
 
 
-def wait_final(path: Path, timeout: float = 90) -> dict[str, Any]:
+def wait_final(path: Path, timeout: float = 150) -> dict[str, Any]:
     """Poll the node's local status file until a final state (the S3 copy is written just before)."""
     deadline = time.monotonic() + timeout
     doc: dict[str, Any] = {}

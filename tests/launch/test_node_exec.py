@@ -132,7 +132,7 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
     assert SECRET not in script
 
 
-def _wait_for(path: Path, timeout: float = 60) -> None:
+def _wait_for(path: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} never appeared"
@@ -150,7 +150,8 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
             {},
         ),
         "spot": (long_job, {}, {}),
-        "stopped": (long_job, {}, {"RUNCTL_HEARTBEAT_SECONDS": "1"}),
+        "stopped": (long_job, {}, {"RUNCTL_HEARTBEAT_SECONDS": "2"}),
+        "nosecret": ("echo never", {"secret_parameters": {"API_TOKEN": "/runctl/demo/dev/MISSING"}}, {}),
         "timeout": (long_job, {"max_runtime_seconds": 2}, {}),
         "gpus": ("echo never", {}, {"STUB_GPUS": "2"}),
         "driver": ("echo never", {}, {"STUB_GPUS": "broken"}),
@@ -191,6 +192,11 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
     assert docs["gpus"]["reason"] == "preflight: nvidia-smi sees 2 GPU(s), g5.xlarge has 1 (NVIDIA A10G)"
     assert docs["driver"]["reason"].startswith("preflight: nvidia-smi failed, the driver does not answer")
     assert docs["gpus"]["exit_code"] is None
+    assert docs["nosecret"]["state"] == "failed"
+    assert (
+        docs["nosecret"]["reason"]
+        == "secret API_TOKEN could not be read from SSM parameter /runctl/demo/dev/MISSING"
+    )
     for name, doc in docs.items():
         assert doc["ended_at"] and doc["heartbeat"] and SECRET not in json.dumps(doc)
         assert aws.status(bucket, runs[name], 0) == doc
