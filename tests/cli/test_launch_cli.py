@@ -164,6 +164,7 @@ def test_launch_then_job_logs_stop_and_checkpoints(applied: dict[str, Any], proj
         "[node 1] done",
     ]
     assert invoke("logs", "spec.yaml", "--node", "1").stdout == "hello from node 1\ndone\n"
+    assert invoke("logs", "spec.yaml", "--follow").stdout == logs.stdout  # every node has ended: no waiting
     assert invoke("logs", "spec.yaml", "--run", "20200101T000000Z-000000").code == 1
     stop = invoke("stop-job", "spec.yaml")
     assert stop.code == 0 and "nothing to stop" in stop.stderr
