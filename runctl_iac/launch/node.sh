@@ -209,9 +209,12 @@ job_env() {
   export RUNCTL_MASTER_ADDR
   if [ -n "$CHECKPOINT_DIR" ]; then export RUNCTL_CHECKPOINT_DIR="$R$CHECKPOINT_DIR"; fi
   if [ -f "$VENV/bin/activate" ]; then
+    set +u  # activate scripts may read unset variables
     # shellcheck disable=SC1091
     . "$VENV/bin/activate"
+    set -u
   fi
+  umask 022  # files the job writes (checkpoints, pip installs) get the usual permissions
   cd "$RUN_DIR/code"
 }
 
