@@ -144,7 +144,7 @@ preflight() {
 # ---- 2. volumes ----
 
 mount_volumes() {
-  local i path vol dev serial
+  local i path vol dev serial n
   for i in "${!MOUNT_PATHS[@]}"; do
     path="$R${MOUNT_PATHS[$i]}"
     vol="${VOLUME_IDS[$i]}"
@@ -154,7 +154,8 @@ mount_volumes() {
     fi
     serial=${vol//-/}
     dev=""
-    for _ in $(seq 1 60); do
+    for n in $(seq 1 60); do
+      if [ $((n % 6)) -eq 0 ]; then write_status; fi  # a heartbeat while the volume attaches
       for dev in "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$serial" "${MOUNT_DEVICES[$i]}"; do
         [ -b "$dev" ] && break 2
       done
