@@ -79,6 +79,20 @@ CODES: dict[str, str] = {
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
+    # E08xx / W08xx: training launch and job
+    "E0801": "the spec has no training to launch",
+    "E0802": "node rank does not exist in the training group",
+    "E0803": "no applied stack outputs for the launch (run `runctl apply` first)",
+    "E0804": "SSM agent not online on a node within the timeout",
+    "E0805": "the SSM start command failed on a node",
+    "E0806": "AWS call failed during launch or job inspection",
+    "E0807": "no such run on this stack",
+    "E0808": "the job did not succeed on a node (launch --wait)",
+    "E0809": "training.code is not a readable directory",
+    "W0810": "training code larger than the upload warning threshold",
+    "W0811": "last checkpoint sync older than twice checkpoints.every",
+    "W0812": "a running node's heartbeat is stale",
+    "E0813": "a run is still running and was not stopped (no --yes)",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

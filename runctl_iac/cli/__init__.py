@@ -14,7 +14,21 @@ import typer
 
 from runctl_iac import __version__
 
-COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost", "resources", "gc")
+COMMAND_MODULES = (
+    "validate",
+    "schema",
+    "graph",
+    "plan",
+    "diff",
+    "cost",
+    "launch",
+    "logs",
+    "job",
+    "stop_job",
+    "checkpoints",
+    "resources",
+    "gc",
+)
 
 app = typer.Typer(
     name="runctl",

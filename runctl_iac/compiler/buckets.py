@@ -12,6 +12,15 @@ the environment down even when objects remain (a half-destroyed expired
 environment keeps costing money); `plan` flags its deletion as data loss (W0507).
 A retained bucket also carries the tag `runctl:retain=true`, so `runctl gc` knows
 to keep it without the spec (its state may be gone).
+
+The staging bucket: every spec with `training` gets one more bucket, under the
+key `_staging` (not a valid spec bucket name, so it never collides with one, and
+its physical name always carries the naming hash). It holds the training code,
+the rendered node scripts, and each run's logs and status under
+`runs/<run-id>/` (`runs/<run-id>/node-<rank>/status.json`, `.../log.txt`). It is
+scratch space: not retained, `force_destroy`, unversioned, tagged
+`runctl:role=staging` (the teardown layer finds it by that tag), and a lifecycle
+rule expires `runs/` objects after `STAGING_RUNS_EXPIRE_DAYS` days.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from typing import Any
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Ref
 from runctl_iac.compiler.provider import RETAIN_TAG
-from runctl_iac.spec.model import Bucket
+from runctl_iac.spec.model import Bucket, LifecycleRule
 
 BUCKET = "aws:s3/bucket:Bucket"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
@@ -32,6 +41,11 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 SSE_ALGORITHM = "AES256"
 ABORT_MULTIPART_DAYS = 7
 ABORT_RULE_ID = "abort-incomplete-multipart-uploads"
+
+STAGING_KEY = "_staging"
+STAGING_ROLE_TAG = ("runctl:role", "staging")
+STAGING_RUNS_PREFIX = "runs/"
+STAGING_RUNS_EXPIRE_DAYS = 30
 
 
 def bucket_id(name: str) -> str:
@@ -66,15 +80,42 @@ def _lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
     return rules
 
 
+def staging_bucket_name(ctx: Context) -> str | None:
+    """The physical name of the staging bucket, or None when the spec has no `training`."""
+    return ctx.bucket_name(STAGING_KEY) if ctx.spec.training is not None else None
+
+
+def own_bucket_names(ctx: Context) -> list[str]:
+    """Physical names of every bucket the Graph creates (the spec's and the staging bucket)."""
+    names = [ctx.bucket_name(b) for b in ctx.spec.buckets]
+    staging = staging_bucket_name(ctx)
+    return sorted([*names, *([staging] if staging else [])])
+
+
+def _all_buckets(ctx: Context) -> list[tuple[str, Bucket, dict[str, str]]]:
+    out: list[tuple[str, Bucket, dict[str, str]]] = [
+        (n, ctx.spec.buckets[n], {}) for n in sorted(ctx.spec.buckets)
+    ]
+    if ctx.spec.training is not None:
+        staging = Bucket(
+            STAGING_KEY,
+            lifecycle=(LifecycleRule(STAGING_RUNS_PREFIX, STAGING_RUNS_EXPIRE_DAYS),),
+        )
+        out.append((STAGING_KEY, staging, dict([STAGING_ROLE_TAG])))
+    return out
+
+
 def compile_buckets(ctx: Context) -> None:
-    for name in sorted(ctx.spec.buckets):
-        bucket = ctx.spec.buckets[name]
+    for name, bucket, tags in _all_buckets(ctx):
         rid = bucket_id(name)
         physical = ctx.bucket_name(name)
         keep = bucket.retain
         props: dict[str, Any] = {"bucket": physical, "force_destroy": not keep}
+        bucket_tags = dict(tags or {})
         if keep:
-            props["tags"] = {RETAIN_TAG: "true"}
+            bucket_tags[RETAIN_TAG] = "true"
+        if bucket_tags:
+            props["tags"] = dict(sorted(bucket_tags.items()))
         ctx.add(rid, BUCKET, props, retain_on_delete=keep)
         ref = Ref(rid, "bucket")
         ctx.add(

@@ -253,3 +253,5 @@ class LaunchPlan:
     checkpoint_bucket: str | None = None  # physical bucket name
     checkpoint_every_seconds: int | None = None
     max_runtime_seconds: int | None = None
+    instance_type: str = ""  # the group's EC2 type (accelerator preflight)
+    staging_bucket: str | None = None  # physical name of the staging bucket (key `_staging`)

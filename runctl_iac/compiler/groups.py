@@ -5,7 +5,7 @@ multi-node group gets one self-referencing all-traffic rule so torchrun and NCCL
 can reach the other members; all outbound is allowed.
 
 IAM: EC2 trust; AmazonSSMManagedInstanceCore; one inline policy granting only
-the spec's own buckets (bucket ARNs are literal strings: physical names are
+the spec's own buckets and the staging bucket (bucket ARNs are literal strings: physical names are
 deterministic), read-only access to an `s3://` code prefix outside them, and
 reading only this stack's SSM parameters. SecureString parameters use the
 AWS-managed `aws/ssm` key, whose key policy already allows decryption through
@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from runctl_iac.compiler import names
+from runctl_iac.compiler.buckets import own_bucket_names
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Invoke, Ref
 from runctl_iac.spec.model import InstanceGroup
@@ -57,7 +58,7 @@ def _code_prefix(ctx: Context) -> tuple[str, str] | None:
     if training is None or training.code is None or not training.code.startswith("s3://"):
         return None
     bucket, _, prefix = training.code[len("s3://") :].partition("/")
-    own = {ctx.bucket_name(b) for b in ctx.spec.buckets}
+    own = set(own_bucket_names(ctx))
     if not bucket or bucket in own:
         return None
     return bucket, prefix.strip("/")
@@ -67,7 +68,7 @@ def instance_policy(ctx: Context) -> str:
     """The inline policy of every group's role."""
     region = ctx.spec.region
     part = names.partition(region)
-    arns = sorted(names.bucket_arn(region, ctx.bucket_name(b)) for b in ctx.spec.buckets)
+    arns = sorted(names.bucket_arn(region, b) for b in own_bucket_names(ctx))
     statements: list[dict[str, Any]] = []
     if arns:
         statements.append(

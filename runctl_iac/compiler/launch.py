@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runctl_iac.compiler.buckets import staging_bucket_name
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import LaunchPlan, Node, NodeMount
 from runctl_iac.compiler.instances import instance_id
@@ -42,4 +43,6 @@ def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) ->
             checkpoints.every.seconds if checkpoints is not None and checkpoints.every is not None else None
         ),
         max_runtime_seconds=training.max_runtime.seconds if training.max_runtime is not None else None,
+        instance_type=group.type,
+        staging_bucket=staging_bucket_name(ctx),
     )

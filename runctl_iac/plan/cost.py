@@ -140,6 +140,14 @@ def _spot_max_price(props: Mapping[str, Any]) -> Decimal | None:
         return None
 
 
+def _accelerator_text(itype: Any) -> str:
+    """`, 4 × NVIDIA A10G each` for a type with accelerators (runctl_iac/data/accelerators.json)."""
+    from runctl_iac.accelerators import lookup
+
+    accel = lookup(itype) if isinstance(itype, str) else None
+    return "" if accel is None else f", {accel.describe()} each"
+
+
 def _is_spot(props: Mapping[str, Any]) -> bool:
     market = props.get("instance_market_options")
     return isinstance(market, Mapping) and market.get("market_type") == "spot"
@@ -208,7 +216,9 @@ def estimate_cost(
             CostLine(
                 resource=label,
                 kind="instance",
-                description=f"{count} × {itype} {market}" + ("" if unit is not None else " (price unknown)"),
+                description=f"{count} × {itype} {market}"
+                + ("" if unit is not None else " (price unknown)")
+                + _accelerator_text(itype),
                 hourly_usd=hourly,
                 estimate=market.startswith("spot"),
             ),

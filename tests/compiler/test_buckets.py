@@ -18,7 +18,7 @@ from tests.compiler.specs import multi_node, single_node
 def test_every_bucket_blocks_all_public_access_and_is_encrypted() -> None:
     graph, _ = compile(multi_node())
     buckets = of_type(graph, BUCKET)
-    assert [b.id for b in buckets] == ["bucket.checkpoints", "bucket.scratch"]
+    assert [b.id for b in buckets] == ["bucket._staging", "bucket.checkpoints", "bucket.scratch"]
     for b in buckets:
         pab = graph.resources[f"{b.id}.public-access-block"]
         assert pab.type == PUBLIC_ACCESS_BLOCK
@@ -35,12 +35,14 @@ def test_every_bucket_blocks_all_public_access_and_is_encrypted() -> None:
         [rule] = enc.properties["rules"]
         assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
         assert is_valid_bucket_name(b.properties["bucket"])
-    assert len(of_type(graph, PUBLIC_ACCESS_BLOCK)) == len(of_type(graph, ENCRYPTION)) == 2
+    assert len(of_type(graph, PUBLIC_ACCESS_BLOCK)) == len(of_type(graph, ENCRYPTION)) == 3
 
 
 def test_versioning_status_follows_the_spec() -> None:
     graph, _ = compile(multi_node())
-    assert of_type(graph, VERSIONING)[0].properties["versioning_configuration"] == {"status": "Enabled"}
+    checkpoints = graph.resources["bucket.checkpoints.versioning"]
+    assert checkpoints.type == VERSIONING
+    assert checkpoints.properties["versioning_configuration"] == {"status": "Enabled"}
     scratch = graph.resources["bucket.scratch.versioning"]
     assert scratch.properties["versioning_configuration"] == {"status": "Suspended"}
 
@@ -87,6 +89,37 @@ def test_no_lifecycle_resource_without_rules_and_unique_ids_for_repeated_prefixe
 def test_bucket_outputs_reference_the_bucket_names() -> None:
     graph, _ = compile(multi_node())
     assert graph.outputs["buckets"] == {
+        "_staging": Ref("bucket._staging", "bucket"),
         "checkpoints": Ref("bucket.checkpoints", "bucket"),
         "scratch": Ref("bucket.scratch", "bucket"),
     }
+
+
+def test_training_gets_a_staging_bucket_that_is_scratch_space() -> None:
+    graph, launch = compile(multi_node())
+    staging = graph.resources["bucket._staging"]
+    assert staging.properties == {
+        "bucket": "runctl-llama-dev-staging-705ed7c9",
+        "force_destroy": True,
+        "tags": {"runctl:role": "staging"},
+    }
+    assert not staging.options.retain_on_delete and not staging.options.protect
+    assert is_valid_bucket_name(staging.properties["bucket"])
+    assert launch.staging_bucket == "runctl-llama-dev-staging-705ed7c9"
+    rules = graph.resources["bucket._staging.lifecycle"].properties["rules"]
+    assert rules[0]["filter"] == {"prefix": "runs/"} and rules[0]["expiration"] == {"days": 30}
+    assert graph.resources["bucket._staging.versioning"].properties["versioning_configuration"] == {
+        "status": "Suspended"
+    }
+
+
+def test_a_spec_bucket_named_staging_never_shares_the_staging_bucket_name() -> None:
+    graph, _ = compile(single_node(buckets={"staging": Bucket("staging")}))
+    names = {graph.resources[r].properties["bucket"] for r in ("bucket.staging", "bucket._staging")}
+    assert len(names) == 2
+
+
+def test_no_staging_bucket_without_training() -> None:
+    graph, launch = compile(single_node(training=None))
+    assert "bucket._staging" not in graph.resources
+    assert launch.staging_bucket is None

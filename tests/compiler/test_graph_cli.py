@@ -21,12 +21,12 @@ def test_text_tree_groups_by_kind_with_dependencies() -> None:
     graph, _ = compile(multi_node())
     text = render_text(graph)
     lines = text.splitlines()
-    assert lines[0] == "graph llama/dev (us-west-2): 39 resources"
+    assert lines[0] == "graph llama/dev (us-west-2): 44 resources"
     assert lines[1] == f"hash {graph.spec_hash()}"
     headers = [line for line in lines if line and not line.startswith((" ", "├", "└", "│", "graph", "hash"))]
     assert headers == [
         "provider (1)",
-        "bucket (9)",
+        "bucket (14)",
         "secret (2)",
         "sg (2)",
         "role (6)",

@@ -44,7 +44,11 @@ def test_role_trusts_ec2_and_gets_ssm_core() -> None:
 def test_policy_grants_exactly_the_specs_buckets_and_the_stacks_parameters() -> None:
     graph, _ = compile(multi_node())
     doc = policy(graph, "trainer")
-    own = {"arn:aws:s3:::runctl-llama-dev-checkpoints", "arn:aws:s3:::runctl-llama-dev-scratch"}
+    own = {
+        "arn:aws:s3:::runctl-llama-dev-checkpoints",
+        "arn:aws:s3:::runctl-llama-dev-scratch",
+        "arn:aws:s3:::runctl-llama-dev-staging-705ed7c9",  # the staging bucket
+    }
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
     assert set(by_sid["ListOwnBuckets"]["Resource"]) == own
     assert by_sid["ListOwnBuckets"]["Action"] == "s3:ListBucket"
@@ -74,9 +78,18 @@ def _as_list(v: str | list[str]) -> list[str]:
 
 
 def test_policy_without_buckets_only_reads_parameters() -> None:
-    graph, _ = compile(single_node(buckets={}))
+    graph, _ = compile(single_node(buckets={}, training=None))
     doc = policy(graph, "box")
     assert [st["Sid"] for st in doc["Statement"]] == ["ReadStackParameters"]
+
+
+def test_policy_with_training_grants_the_staging_bucket() -> None:
+    graph, _ = compile(single_node(buckets={}))
+    assert statement_resources(policy(graph, "box")) == {
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f/*",
+        "arn:aws:ssm:us-east-1:*:parameter/runctl/quick/dev/*",
+    }
 
 
 def test_code_in_an_own_bucket_needs_no_extra_grant() -> None:
@@ -88,6 +101,8 @@ def test_code_in_an_own_bucket_needs_no_extra_grant() -> None:
     assert statement_resources(doc) == {
         "arn:aws:s3:::runctl-quick-dev-code",
         "arn:aws:s3:::runctl-quick-dev-code/*",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f/*",
         "arn:aws:ssm:us-east-1:*:parameter/runctl/quick/dev/*",
     }
 

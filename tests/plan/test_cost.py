@@ -59,7 +59,10 @@ def test_spot_gpu_group_with_volumes_and_root_disks_exact() -> None:
 
     assert _line(est, "instance.trainer", "instance").hourly_usd == _dec(trainer)
     assert _line(est, "instance.trainer", "instance").estimate is True
-    assert _line(est, "instance.trainer", "instance").description == "2 × g5.12xlarge spot (estimate)"
+    assert (
+        _line(est, "instance.trainer", "instance").description
+        == "2 × g5.12xlarge spot (estimate), 4 × NVIDIA A10G each"
+    )
     assert _line(est, "instance.prep", "instance").hourly_usd == _dec(prep)
     assert _line(est, "instance.prep", "instance").estimate is False
     assert _line(est, "instance.trainer", "root-disk").hourly_usd == _dec(trainer_root / 730)
@@ -104,7 +107,7 @@ def test_spot_max_price_below_expected_warns_and_estimates_the_expected_price() 
     line = _line(est, "instance.trainer", "instance")
     expected = od_price("g5.12xlarge") * Decimal("0.4")  # 60 % off on-demand, above the 1.5 max price
     assert line.hourly_usd == 2 * expected
-    assert line.description == "2 × g5.12xlarge spot (estimate)"
+    assert line.description == "2 × g5.12xlarge spot (estimate), 4 × NVIDIA A10G each"
     (warning,) = [d for d in cost_warnings(est, spec) if d.code == "W0514"]
     assert warning.severity is Severity.WARNING and warning.path == "instances.trainer.spot.max_price_usd"
     assert "will probably not be fulfilled" in warning.message and "$1.5000/hour" in warning.message
@@ -126,7 +129,7 @@ def test_on_demand_group_is_not_an_estimate() -> None:
     est = estimate_cost(make_graph(spec), spec)
     line = _line(est, "instance.trainer", "instance")
     assert line.hourly_usd == 2 * od_price("g5.12xlarge")
-    assert line.description == "2 × g5.12xlarge on-demand"
+    assert line.description == "2 × g5.12xlarge on-demand, 4 × NVIDIA A10G each"
     assert line.estimate is False
     assert not any("spot prices are estimates" in n for n in est.notes)
 
@@ -136,7 +139,7 @@ def test_live_prices_replace_the_assumed_discount() -> None:
     est = estimate_cost(make_graph(spec), spec, live_prices={"g5.12xlarge": Decimal("1.9")})
     line = _line(est, "instance.trainer", "instance")
     assert line.hourly_usd == Decimal("3.8")
-    assert line.description == "2 × g5.12xlarge spot (live price)"
+    assert line.description == "2 × g5.12xlarge spot (live price), 4 × NVIDIA A10G each"
     assert line.estimate is True
     assert _line(est, "instance.prep", "instance").hourly_usd == od_price("m6i.xlarge")  # on-demand untouched
 

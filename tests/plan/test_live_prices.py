@@ -37,7 +37,7 @@ def test_the_estimate_uses_the_live_prices(moto_server: str) -> None:
     est = estimate_cost(graph, spec, live_prices=live)
     (trainer,) = [x for x in est.lines if x.resource == "instance.trainer" and x.kind == "instance"]
     assert trainer.hourly_usd == 2 * MOTO_SPOT_PRICE
-    assert trainer.description == "2 × g5.12xlarge spot (live price)"
+    assert trainer.description == "2 × g5.12xlarge spot (live price), 4 × NVIDIA A10G each"
     assert any("DescribeSpotPriceHistory" in n for n in est.notes)
 
 

@@ -1,0 +1,63 @@
+"""`runctl job SPEC`: one row per node: state, exit code, runtime, heartbeat, last checkpoint sync, $."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from runctl_iac.cli.common import (
+    EXIT_OK,
+    OutputFormat,
+    check_output,
+    output_option,
+    stack_option,
+    stacks_dir_option,
+)
+from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, write_warnings
+
+
+def job(
+    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
+    output: OutputFormat = output_option(OutputFormat.text, OutputFormat.json),
+) -> None:
+    """Show the job's state on every node, as the nodes report it in the staging bucket.
+
+    A running node whose heartbeat is older than two minutes is flagged STALE
+    (W0812: the node may be gone); a checkpoint sync older than twice
+    `checkpoints.every` is W0811. `$ so far` is the node's runtime at the
+    instance's estimated hourly price (spot: an estimate). JSON output:
+    `{version, run_id, nodes: [...]}`.
+
+    Example:
+
+        runctl job examples/llama-finetune.yaml --output json
+    """
+    from runctl_iac.launch import runs
+    from runctl_iac.render.job import job_rows, render_job_json, render_job_text
+
+    check_output(output, OutputFormat.text, OutputFormat.json)
+    opened = open_stack(spec, stack, stacks_dir)
+    s3, bucket, plan = opened.clients.s3, opened.target.bucket, opened.target.plan
+
+    def body() -> int:
+        run_id = runs.resolve_run(s3, bucket, run)
+        statuses = runs.read_statuses(s3, bucket, run_id, len(plan.nodes))
+        now = datetime.now(UTC)
+        rows = job_rows(statuses, now, node_hourly(opened))
+        write_warnings(opened, statuses, now)
+        sys.stdout.write(
+            render_job_json(run_id, rows) if output is OutputFormat.json else render_job_text(run_id, rows)
+        )
+        return EXIT_OK
+
+    raise typer.Exit(guarded(body))
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="job")(job)

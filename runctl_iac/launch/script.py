@@ -1,0 +1,162 @@
+"""The node script: one bash template (`node.sh`), one block of rendered values per node.
+
+Every value runctl puts into a script goes through `shlex.quote` into the
+RENDERED VALUES block, as `NAME=value` or `NAME=(value ...)`; the body of the
+template is static bash that only reads those variables, so quotes, `$(...)`,
+backticks and newlines in env values, paths or commands stay inert.
+
+Values known only at launch are `Runtime`; without one (`runctl launch
+--print-script`, offline) the script reads them from the environment at run
+time instead: `RUNCTL_RUN_ID`, `RUNCTL_BUCKET`, `RUNCTL_NODE_IPS` (comma
+separated, rank order), `RUNCTL_CODE_URI`, and `RUNCTL_VOLUME_ID_<i>` for the
+node's i-th mount. Secret VALUES are never rendered: the script reads them from
+SSM Parameter Store on the node (`SECRET_PARAMETERS`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from runctl_iac.accelerators import lookup
+from runctl_iac.compiler.graph import LaunchPlan
+from runctl_iac.launch import layout
+
+MARKER = "# @@RENDERED_VALUES@@"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STATE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+CHECKPOINT_PREFIX = "runctl-checkpoints"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Values known only at launch (after apply), written into the script by `runctl launch`."""
+
+    run_id: str
+    bucket: str  # physical name of the staging bucket
+    node_ips: tuple[str, ...]  # private IPs in rank order; rank 0 is the master
+    code_uri: str = ""  # s3://.../code.tar.gz (uploaded local dir), an s3:// prefix, or "" (no code)
+    volume_ids: Mapping[str, str] = field(default_factory=dict)  # volume resource id -> vol-...
+
+
+@functools.cache
+def template() -> str:
+    text = resources.files("runctl_iac.launch").joinpath("node.sh").read_text(encoding="utf-8")
+    if MARKER not in text:
+        raise RuntimeError("node.sh has no rendered-values marker")
+    return text
+
+
+def checkpoint_base(plan: LaunchPlan) -> str:
+    """Node N syncs its checkpoint directory to `<this>node-N/` in the checkpoint bucket."""
+    if plan.checkpoint_bucket is None:
+        return ""
+    return f"s3://{plan.checkpoint_bucket}/{CHECKPOINT_PREFIX}/"
+
+
+def state_name(project: str, stack: str) -> str:
+    return _STATE_NAME.sub("-", f"{project}-{stack}")
+
+
+def _q(value: object) -> str:
+    return shlex.quote(str(value))
+
+
+def _arr(values: Sequence[object]) -> str:
+    return "(" + " ".join(_q(v) for v in values) + ")"
+
+
+def _from_env(name: str) -> str:
+    return f'"${{{name}:?set by runctl launch at run time}}"'
+
+
+def render_values(
+    plan: LaunchPlan, rank: int | None, project: str, stack: str, region: str, runtime: Runtime | None
+) -> str:
+    """The RENDERED VALUES block. `rank` None: one script for every node, the rank is its argument."""
+    if rank is not None and not 0 <= rank < len(plan.nodes):
+        raise ValueError(f"node {rank} does not exist: the group has {len(plan.nodes)} node(s)")
+    for name in (*plan.env, *plan.secret_names):
+        if not _IDENT.match(name):
+            raise ValueError(f"{name!r} is not a shell variable name")
+    node = plan.nodes[rank or 0]
+    accel = lookup(plan.instance_type)
+    setup = plan.setup or ""
+    lines = [
+        f"STATE_NAME={_q(state_name(project, stack))}",
+        f"REGION={_q(region)}",
+        f"INSTANCE_TYPE={_q(plan.instance_type)}",
+        f"ACCEL_KIND={_q(accel.kind if accel else 'none')}",
+        f"ACCEL_COUNT={_q(accel.visible_devices if accel else 0)}",
+        f"ACCEL_MODEL={_q(accel.model if accel else '')}",
+        f"RUNCTL_NUM_NODES={_q(len(plan.nodes))}",
+        'RUNCTL_NODE_RANK="${2:-}"' if rank is None else f'RUNCTL_NODE_RANK="${{2:-{rank}}}"',
+    ]
+    if runtime is None:
+        lines += [
+            f"RUNCTL_RUN_ID={_from_env('RUNCTL_RUN_ID')}",
+            f"RUNCTL_BUCKET={_from_env('RUNCTL_BUCKET')}",
+            f"RUNCTL_NODE_IPS={_from_env('RUNCTL_NODE_IPS')}",
+            'RUNCTL_CODE_URI="${RUNCTL_CODE_URI:-}"',
+            "ALL_VOLUME_IDS=("
+            + " ".join(_from_env(f"RUNCTL_VOLUME_ID_{i}") for i in range(len(node.mounts)))
+            + ")",
+        ]
+    else:
+        every_mount = [m.volume_resource for n in plan.nodes for m in n.mounts]
+        missing = [v for v in every_mount if v not in runtime.volume_ids]
+        if missing:
+            raise ValueError(f"no volume id for {', '.join(missing)}")
+        lines += [
+            f"RUNCTL_RUN_ID={_q(runtime.run_id)}",
+            f"RUNCTL_BUCKET={_q(runtime.bucket)}",
+            f"RUNCTL_NODE_IPS={_q(','.join(runtime.node_ips))}",
+            f"RUNCTL_CODE_URI={_q(runtime.code_uri)}",
+            f"ALL_VOLUME_IDS={_arr([runtime.volume_ids[v] for v in every_mount])}",  # rank order
+        ]
+    lines += [
+        f"MOUNT_PATHS={_arr([m.path for m in node.mounts])}",
+        f"MOUNT_DEVICES={_arr([m.device for m in node.mounts])}",
+        f"ENV_NAMES={_arr(list(plan.env))}",
+        f"ENV_VALUES={_arr(list(plan.env.values()))}",
+        f"SECRET_NAMES={_arr(list(plan.secret_parameters))}",
+        f"SECRET_PARAMETERS={_arr(list(plan.secret_parameters.values()))}",
+        f"CHECKPOINT_DIR={_q(plan.checkpoint_dir or '')}",
+        f"CHECKPOINT_S3_BASE={_q(checkpoint_base(plan))}",
+        f"CHECKPOINT_EVERY={_q(plan.checkpoint_every_seconds or '')}",
+        f"MAX_RUNTIME={_q(plan.max_runtime_seconds or 0)}",
+        f"SETUP_HASH={_q(hashlib.sha256(setup.encode()).hexdigest()[:16])}",
+        f"SETUP_TEXT={_q(setup)}",
+        f"RUN_TEXT={_q(plan.run)}",
+    ]
+    return "# ---- RENDERED VALUES (every value shell-quoted) ----\n" + "\n".join(lines)
+
+
+def render_script(
+    plan: LaunchPlan,
+    rank: int | None,
+    *,
+    project: str,
+    stack: str,
+    region: str,
+    runtime: Runtime | None = None,
+) -> str:
+    """The bash script for the plan's group; `rank` is the node it runs as when not given an argument
+    (None: the rank must be given, as `runctl launch` does in each node's command)."""
+    return template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
+
+
+def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, region: str) -> str:
+    """The SSM command: fetch the node's script from S3 and `start` it (no script or secret inline)."""
+    directory = f"/var/lib/runctl/{state}"
+    path = f"{directory}/node-{run_id}.sh"
+    source = f"s3://{bucket}/{layout.script_key(run_id)}"
+    return (
+        f"set -e; mkdir -p {_q(directory)}; "
+        f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start {rank}"
+    )
