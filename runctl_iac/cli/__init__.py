@@ -14,7 +14,7 @@ import typer
 
 from runctl_iac import __version__
 
-COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost")
+COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost", "apply", "destroy")
 
 app = typer.Typer(
     name="runctl",

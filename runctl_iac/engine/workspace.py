@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runctl_iac.engine.settings import Backend, Passphrase, engine_env, work_dir
@@ -31,6 +32,7 @@ class Target:
     passphrase: Passphrase | None
     command: PulumiCommand | None = None  # None: the CLI found by engine.command
     extra_env: Mapping[str, str] | None = None  # e.g. fake credentials for the local target
+    work_root: Path | None = None  # where work dirs live instead of <root>/.runctl (local target)
 
 
 def _noop_program() -> None:
@@ -50,6 +52,8 @@ def open_stack(target: Target, program: Callable[[], None] | None = None, *, cre
     from pulumi import automation as auto
 
     folder = work_dir(target.backend.root, target.project, target.stack)
+    if target.work_root is not None:
+        folder = target.work_root / "work" / target.project / target.stack
     folder.mkdir(parents=True, exist_ok=True)
     env = {**engine_env(target.backend, target.passphrase), **(target.extra_env or {})}
     provider = target.backend.secrets_provider
