@@ -14,7 +14,20 @@ import typer
 
 from runctl_iac import __version__
 
-COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost", "apply", "destroy")
+COMMAND_MODULES = (
+    "validate",
+    "schema",
+    "graph",
+    "plan",
+    "diff",
+    "cost",
+    "apply",
+    "destroy",
+    "refresh",
+    "status",
+    "stacks",
+    "extend",
+)
 
 app = typer.Typer(
     name="runctl",

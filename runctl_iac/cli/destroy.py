@@ -46,6 +46,12 @@ def resolve_stack(
     return make_target(start, name, stack_name, backend), label
 
 
+def local_endpoint(target: Target) -> str | None:
+    """The emulator URL of a local-target stack (None for AWS)."""
+    env = target.extra_env or {}
+    return env.get("AWS_ENDPOINT_URL")
+
+
 def retained_lines(target: Target, changes: Changes) -> list[str]:
     """`id  type  physical id  $/month` for each retained resource of the destroy preview."""
     from runctl_iac.engine import driver, snapshot

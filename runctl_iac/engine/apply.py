@@ -175,6 +175,7 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     stack = driver.open_for(req.target, program)
     current = driver.configure(stack, {})
     config = driver.configure(stack, stack_config(req, current))
+    ws.set_tags(stack, {ws.OWNER_TAG: ws.owner()})
     engine_changes = driver.preview(stack)
     engine_plan = offline_plan(req, engine_changes)
     ui.show_plan(engine_plan)

@@ -215,6 +215,9 @@ def preview_destroy(stack: Stack) -> Changes:
 
 
 def refresh(stack: Stack, *, preview_only: bool, clear_pending_creates: bool = False) -> Changes:
+    """Drift between the state and AWS (`preview_only`: the state is left as it is)."""
+    from runctl_iac.engine.progress import drift_from_events
+
     events: list[Any] = []
     if preview_only:
         _wrap("refresh", lambda: stack.preview_refresh(on_event=events.append, color="never"))
@@ -225,7 +228,7 @@ def refresh(stack: Stack, *, preview_only: bool, clear_pending_creates: bool = F
                 on_event=events.append, color="never", clear_pending_creates=clear_pending_creates or None
             ),
         )
-    return changes_from_events(events)
+    return drift_from_events(events)
 
 
 def remove_stack(stack: Stack) -> None:

@@ -234,6 +234,42 @@ def changes_from_events(events: Iterable[Any]) -> Changes:
     return Changes(tuple(ordered), source="engine")
 
 
+def drift_from_events(events: Iterable[Any]) -> Changes:
+    """Refresh events -> what changed outside runctl: updated (outputs differ) or deleted (gone)."""
+    found: dict[str, Change] = {}
+    for event in events:
+        out = getattr(event, "res_outputs_event", None)
+        if out is None or out.metadata.type == STACK_TYPE:
+            continue
+        meta = out.metadata
+        op = str(getattr(meta.op, "value", meta.op))
+        old = getattr(meta.old, "outputs", None) if meta.old is not None else None
+        new = getattr(meta.new, "outputs", None) if meta.new is not None else None
+        if op == "delete" or (meta.old is not None and meta.new is None):
+            action = Action.DELETE
+        elif op == "update" or (op == "refresh" and old != new):
+            action = Action.UPDATE
+        else:
+            action = Action.NOOP
+        props: tuple[PropertyChange, ...] = ()
+        if action is Action.UPDATE and isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(
+                k for k in set(old) | set(new) if old.get(k) != new.get(k) and not k.startswith("__")
+            )
+            props = tuple(PropertyChange(snake_path(k), _plain(old.get(k)), _plain(new.get(k))) for k in keys)
+        name = urn_name(meta.urn)
+        note = "changed outside runctl" if action is Action.UPDATE else None
+        if action is Action.DELETE:
+            note = "no longer exists in AWS"
+        found[name] = Change(id=name, type=meta.type, action=action, properties=props, note=note)
+    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
+    return Changes(tuple(ordered), source="engine")
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, (dict, list)) else value
+
+
 def replacement_disagreements(offline: Changes, engine: Changes) -> list[str]:
     """Resources one diff replaces and the other does not (said in words after the preview)."""
     off = {c.id: c.action for c in offline.changes}

@@ -108,6 +108,68 @@ def set_tags(stack: Stack, tags: Mapping[str, str | None]) -> list[str]:
     return failed
 
 
+def owner() -> str:
+    """Who applied: RUNCTL_OWNER, else the login name (a stack tag, for `runctl stacks`)."""
+    import getpass
+    import os
+
+    try:
+        return os.environ.get("RUNCTL_OWNER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def outputs_plain(stack: Stack) -> dict[str, Any]:
     """Stack outputs as plain JSON; secret outputs are left out."""
     return {k: v.value for k, v in stack.outputs().items() if not v.secret}
+
+
+@dataclass(frozen=True)
+class StackRow:
+    project: str
+    stack: str
+    last_update: str | None
+    resource_count: int | None
+    update_in_progress: bool
+    expires_at: str | None
+    owner: str | None
+
+
+def list_stacks(
+    backend: Backend, passphrase: Passphrase | None, command: PulumiCommand | None = None
+) -> list[StackRow]:
+    """Every stack in the backend (all projects), with the expiry and owner tags."""
+    from pulumi import automation as auto
+    from pulumi.automation.errors import CommandError
+
+    folder = backend.root / ".runctl" / "work" / "_stacks"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = Target("runctl-stacks", "-", backend, passphrase, command)
+    workspace = auto.LocalWorkspace(
+        work_dir=str(folder),
+        env_vars=engine_env(backend, passphrase),
+        project_settings=auto.ProjectSettings(name="runctl-stacks", runtime="python"),
+        pulumi_command=_command(target),
+    )
+    rows: list[StackRow] = []
+    for summary in workspace.list_stacks(include_all=True):
+        parts = summary.name.split("/")
+        project = parts[-2] if len(parts) >= 2 else "?"
+        try:
+            tags = workspace.list_tags(summary.name)
+        except CommandError:  # tags are a convenience; a backend may refuse them
+            tags = {}
+        rows.append(
+            StackRow(
+                project=project,
+                stack=parts[-1],
+                last_update=summary.last_update.strftime("%Y-%m-%dT%H:%M:%SZ")
+                if summary.last_update
+                else None,
+                resource_count=summary.resource_count,
+                update_in_progress=bool(summary.update_in_progress),
+                expires_at=tags.get(EXPIRES_TAG),
+                owner=tags.get(OWNER_TAG),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.project, r.stack))

@@ -47,3 +47,38 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     out.extend("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in body)
     return "\n".join(out) + "\n"
+
+
+def status_text(st: Any) -> str:
+    """`runctl status` as text (st: engine.status.StackStatus)."""
+    from runctl_iac.engine.status import countdown
+    from runctl_iac.plan.cost import format_usd
+
+    lines = [f"stack {st.project}/{st.stack} ({st.backend})"]
+    last = st.last_update
+    if last is None:
+        lines.append("last update: none")
+    else:
+        end = last.get("end_time") or last.get("start_time")
+        when = end.strftime("%Y-%m-%d %H:%M UTC") if end is not None else "?"
+        lines.append(f"last update: {last.get('kind')} {last.get('result')} at {when}")
+    lines.append(
+        f"expires: {countdown(st.expires_in_seconds)}" + (f" ({st.expires_at})" if st.expires_at else "")
+    )
+    if st.hourly_usd is not None:
+        spent = format_usd(st.spent_since_update_usd) if st.spent_since_update_usd is not None else "-"
+        lines.append(
+            f"cost: {format_usd(st.hourly_usd)}/hour now; {spent} since the last update (catalog prices)"
+        )
+    lines.append("")
+    if st.resources:
+        lines.append(
+            table(("resource", "type", "id"), ((r["id"], r["type"], r["physical_id"]) for r in st.resources))
+        )
+    else:
+        lines.append("no resources\n")
+    if st.pending:
+        lines.append("pending operations (an update was interrupted; run `runctl recover`):")
+        lines.extend(f"  {p['id']} ({p['type']}): {p['operation']}" for p in st.pending)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n" + outputs_text(st.outputs)

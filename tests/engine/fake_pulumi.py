@@ -155,7 +155,7 @@ class FakePulumi(PulumiCommand):
         return None
 
     def _stack(self, argv: list[str]) -> tuple[str, FakeStack | None]:
-        name = self._opt(argv, "--stack") or self.selected or ""
+        name = (self._opt(argv, "--stack") or self.selected or "").rsplit("/", 1)[-1]
         return name, self.stacks.get(name)
 
     def _failure(self, op: str, name: str) -> tuple[str, str, int] | None:
@@ -430,9 +430,18 @@ class FakePulumi(PulumiCommand):
             if not preview:
                 st.resources.clear()
                 st.outputs = {}
-        elif op == "refresh":
-            for rname, old in st.resources.items():
-                step("refresh" if old.get("drift") is None else "update", old["type"], rname, old, old)
+        elif op == "refresh":  # a resource may carry "drift" (changed outputs) or "gone": True
+            for rname, old in list(st.resources.items()):
+                if old.get("gone"):
+                    step("refresh", old["type"], rname, old, None)
+                    if not preview:
+                        del st.resources[rname]
+                    continue
+                after = {**old, "outputs": {**old["outputs"], **old.get("drift", {})}}
+                after.pop("drift", None)
+                step("refresh", old["type"], rname, old, after)
+                if not preview:
+                    st.resources[rname] = after
             if not preview and "--clear-pending-creates" in argv:
                 st.pending = [p for p in st.pending if p.get("type") != "creating"]
         events.append(
