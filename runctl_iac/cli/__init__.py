@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "status",
     "stacks",
     "extend",
+    "cancel",
+    "recover",
 )
 
 app = typer.Typer(

@@ -176,7 +176,8 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     current = driver.configure(stack, {})
     config = driver.configure(stack, stack_config(req, current))
     ws.set_tags(stack, {ws.OWNER_TAG: ws.owner()})
-    engine_changes = driver.preview(stack)
+    engine_changes = driver.preview(stack)  # fails first when another update holds the lock
+    _refuse_pending(stack)
     engine_plan = offline_plan(req, engine_changes)
     ui.show_plan(engine_plan)
     for line in replacement_disagreements(plan.changes, engine_changes):
@@ -206,6 +207,19 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     ui.note(f"snapshot: {where}")
     ui.show_outputs(outputs)
     return _launch(req, outputs, ui)
+
+
+def _refuse_pending(stack: Any) -> None:
+    from runctl_iac.engine.recover import pending_ops
+
+    pending = pending_ops(driver.state_resources(stack)[1])
+    if pending:
+        raise _error(
+            "E0703",
+            "an earlier update was interrupted and left pending operations: "
+            + "; ".join(p.explain() for p in pending),
+            "run `runctl recover SPEC` first: it checks AWS and repairs the state",
+        )
 
 
 def _confirmed(req: ApplyRequest, ui: ApplyUI) -> bool:

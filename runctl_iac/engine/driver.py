@@ -279,9 +279,10 @@ def cancel(stack: Stack) -> None:
         raise engine_error(exc, operation="cancel") from None
 
 
-def bring_back(stack: Stack, keep: Callable[[dict[str, Any]], bool]) -> int:
-    """Drop the pending operations `keep` refuses from the state (export, edit, import);
-    returns how many were dropped. Used only for pending *creates* whose resource does not exist."""
+def adopt_pending_creates(stack: Stack) -> list[str]:
+    """Pending creates whose resource has an id (the provider answered before the interruption)
+    exist in AWS: move them into the state's resources (export, edit, import) so nothing is lost.
+    Returns their logical ids."""
     from pulumi.automation import Deployment
     from pulumi.automation.errors import CommandError
 
@@ -289,14 +290,17 @@ def bring_back(stack: Stack, keep: Callable[[dict[str, Any]], bool]) -> int:
         exported = stack.export_stack()
         deployment = dict(exported.deployment or {})
         pending = list(deployment.get("pending_operations") or [])
-        remaining = [op for op in pending if keep(op)]
-        if len(remaining) == len(pending):
-            return 0
-        deployment["pending_operations"] = remaining
+        adopt = [
+            op for op in pending if op.get("type") == "creating" and (op.get("resource") or {}).get("id")
+        ]
+        if not adopt:
+            return []
+        deployment["pending_operations"] = [op for op in pending if op not in adopt]
+        deployment["resources"] = [*(deployment.get("resources") or []), *(op["resource"] for op in adopt)]
         stack.import_stack(Deployment(version=exported.version, deployment=deployment))
     except CommandError as exc:
         raise engine_error(exc, operation="state import") from None
-    return len(pending) - len(remaining)
+    return [str(op["resource"].get("urn", "")).rsplit("::", 1)[-1] for op in adopt]
 
 
 def graph_program(graph: Graph, endpoint_url: str | None) -> Callable[[], None]:

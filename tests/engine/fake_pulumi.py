@@ -122,6 +122,7 @@ class FakePulumi(PulumiCommand):
         self.fail: dict[str, str] = {}  # op -> stderr text of a failure
         self.block: threading.Event | None = None  # up waits on it (Ctrl-C tests)
         self.started = threading.Event()
+        self.blocked = threading.Event()  # set when an operation waits on `block`
         self.selected: str | None = None
 
     # ---- PulumiCommand interface ----
@@ -329,6 +330,7 @@ class FakePulumi(PulumiCommand):
         try:
             self.started.set()
             if self.block is not None and not preview:
+                self.blocked.set()
                 self.block.wait(30)
                 return "", CANCELED, 255
             if op in self.replay:
@@ -437,13 +439,14 @@ class FakePulumi(PulumiCommand):
                     if not preview:
                         del st.resources[rname]
                     continue
-                after = {**old, "outputs": {**old["outputs"], **old.get("drift", {})}}
+                after = {**old, "outputs": {**old.get("outputs", {}), **old.get("drift", {})}}
                 after.pop("drift", None)
                 step("refresh", old["type"], rname, old, after)
                 if not preview:
                     st.resources[rname] = after
-            if not preview and "--clear-pending-creates" in argv:
-                st.pending = [p for p in st.pending if p.get("type") != "creating"]
+            if not preview:  # a refresh settles pending updates and deletes; creates only when asked
+                clear = "--clear-pending-creates" in argv
+                st.pending = [p for p in st.pending if p.get("type") == "creating" and not clear]
         events.append(
             {
                 "sequence": len(events) + 1,
