@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "extend",
     "cancel",
     "recover",
+    "doctor",
+    "local",
 )
 
 app = typer.Typer(

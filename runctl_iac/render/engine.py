@@ -82,3 +82,16 @@ def status_text(st: Any) -> str:
         lines.extend(f"  {p['id']} ({p['type']}): {p['operation']}" for p in st.pending)
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n" + outputs_text(st.outputs)
+
+
+def doctor_text(checks: Sequence[Any], *, unicode: bool = True) -> str:
+    """The doctor table: ✓/✗ per check (✗ on a required check fails), a hint under each ✗."""
+    ok_mark, bad_mark, opt_mark = ("✓", "✗", "!") if unicode else ("ok", "XX", "--")
+    width = max(len(c.name) for c in checks)
+    lines = []
+    for c in checks:
+        mark = ok_mark if c.ok else (bad_mark if c.required else opt_mark)
+        lines.append(f"{mark} {c.name.ljust(width)}  {c.detail}")
+        if not c.ok and c.hint:
+            lines.append(f"  {' ' * width}  hint: {c.hint}")
+    return "\n".join(lines) + "\n"
