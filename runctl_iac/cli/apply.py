@@ -68,6 +68,7 @@ def apply(
     if warnings:
         ui.warn(warnings)
     try:
+        from runctl_iac.engine.account import caller_account
         from runctl_iac.engine.local import local_target
         from runctl_iac.plan.config import load_project_config
 
@@ -91,6 +92,7 @@ def apply(
             target_dependents=target_dependents,
             endpoint_url=endpoint,
             launch_hint=launch_hint(),
+            account_lookup=lambda: caller_account(loaded.region, endpoint),
         )
         code = run_apply(request, ui)
     except DiagnosticError as exc:

@@ -72,6 +72,7 @@ class ApplyRequest:
     target_dependents: bool = False
     endpoint_url: str | None = None
     apply_config: dict[str, str] = field(default_factory=dict)  # e.g. runctl:accountSuffix
+    account_lookup: Callable[[], str] | None = None  # the AWS account id (STS), asked once per stack
     after_up: AfterUp | None = None
     launch_hint: str | None = None  # said when there is training but no launch stage wired in
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -138,11 +139,23 @@ def check_plan_file(path: Path, graph: Graph, applied_hash: str | None) -> None:
 
 
 def stack_config(req: ApplyRequest, current: Mapping[str, str]) -> dict[str, str | None]:
+    """Region, expiry, and the account suffix of bucket names (kept once set: names stay stable)."""
+    from runctl_iac.compiler.names import ACCOUNT_CONFIG, account_suffix
+    from runctl_iac.engine.program import uses_account
+
     ttl = req.spec.ttl
     values: dict[str, str | None] = {ws.REGION_CONFIG: req.spec.region}
     values.update(
         driver.expiry_config(current, ttl.seconds if ttl else None, ttl.text if ttl else None, req.now())
     )
+    if uses_account(req.graph) and not current.get(ACCOUNT_CONFIG):
+        if req.account_lookup is None:
+            raise _error(
+                "E0704",
+                "the AWS account is needed for bucket names and cannot be asked",
+                "run with AWS credentials (`runctl doctor`)",
+            )
+        values[ACCOUNT_CONFIG] = account_suffix(req.account_lookup(), req.spec.region)
     values.update(req.apply_config)
     return values
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 REGION_CONFIG = "aws:region"
 EXPIRES_AT_CONFIG = "runctl:expiresAt"
 TTL_CONFIG = "runctl:ttl"
-ACCOUNT_CONFIG = "runctl:accountSuffix"
 EXPIRES_TAG = "runctl:expires-at"
 OWNER_TAG = "runctl:owner"
 

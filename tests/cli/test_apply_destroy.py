@@ -16,7 +16,10 @@ from tests.engine.cli_fake import program_for, use_fake
 
 
 @pytest.fixture
-def fake(project: Path, monkeypatch: pytest.MonkeyPatch) -> fp.FakePulumi:
+def fake(
+    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
+) -> fp.FakePulumi:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
     monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
     f = use_fake(monkeypatch, fp.FakePulumi())
     program_for(f, project / "spec.yaml")
@@ -49,7 +52,10 @@ def test_apply_yes_runs_up_writes_snapshot_and_prints_outputs(fake: fp.FakePulum
     assert json.loads(json.dumps(applied.outputs))  # plain JSON
 
 
-def test_generated_passphrase_is_announced_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generated_passphrase_is_announced_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.delenv("RUNCTL_PASSPHRASE", raising=False)
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
     f = use_fake(monkeypatch, fp.FakePulumi())
@@ -99,7 +105,15 @@ def test_apply_calls_the_launch_stage(fake: fp.FakePulumi, project: Path) -> Non
         return 0
 
     req = ApplyRequest(
-        project / "spec.yaml", spec, graph, launch, target, ProjectConfig(), yes=True, after_up=after_up
+        project / "spec.yaml",
+        spec,
+        graph,
+        launch,
+        target,
+        ProjectConfig(),
+        yes=True,
+        after_up=after_up,
+        account_lookup=lambda: "123456789012",
     )
     assert run_apply(req, TerminalUI()) == 0
     assert seen and seen[0].outputs["instances"] and seen[0].graph is graph
@@ -139,3 +153,30 @@ def test_without_the_cli_apply_says_how_to_install(project: Path, monkeypatch: p
     run = invoke("apply", "spec.yaml", "--yes")
     assert run.code == 1
     assert "E0701" in run.stderr and "runctl doctor --install" in run.stderr
+
+
+def test_bucket_names_get_the_account_suffix_once(fake: fp.FakePulumi, project: Path) -> None:
+    from runctl_iac.compiler.names import account_suffix
+
+    assert invoke("apply", "spec.yaml", "--yes").code == 0
+    suffix = account_suffix("123456789012", "us-east-1")  # moto's account
+    assert fake.stacks["dev"].config["runctl:accountSuffix"]["value"] == suffix
+    applied = read_applied("demo", "dev", resolve_backend(project, environ={}))
+    assert applied is not None and applied.config["runctl:accountSuffix"] == suffix
+    bucket = applied.graph.resources["bucket.results"].properties["bucket"]
+    assert bucket == "runctl-demo-dev-results-<account>"  # the Graph keeps the placeholder
+    plan = invoke("plan", "spec.yaml", "--detailed-exitcode")
+    assert plan.code == 0, plan.stdout  # no change reported for the account part
+    sets = sum(1 for c in fake.calls if "set-all" in c and any("accountSuffix" in a for a in c))
+    assert invoke("apply", "spec.yaml", "--yes").code == 0
+    assert sum(1 for c in fake.calls if "set-all" in c and any("accountSuffix" in a for a in c)) == sets
+
+
+def test_apply_without_credentials_is_E0704(
+    project: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None
+) -> None:
+    monkeypatch.setenv("RUNCTL_PASSPHRASE", "x")
+    f = use_fake(monkeypatch, fp.FakePulumi())
+    program_for(f, project / "spec.yaml")
+    run = invoke("apply", "spec.yaml", "--yes")
+    assert run.code == 1 and "E0704" in run.stderr and "runctl doctor" in run.stderr

@@ -15,7 +15,10 @@ from tests.engine.cli_fake import program_for, use_fake
 
 
 @pytest.fixture
-def applied(project: Path, monkeypatch: pytest.MonkeyPatch) -> fp.FakePulumi:
+def applied(
+    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
+) -> fp.FakePulumi:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
     monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
     monkeypatch.setenv("RUNCTL_OWNER", "alice")
     f = use_fake(monkeypatch, fp.FakePulumi())
@@ -61,7 +64,7 @@ def test_status_text_and_json(applied: fp.FakePulumi) -> None:
     assert doc["last_update"]["result"] == "succeeded"
     assert doc["hourly_usd"] and doc["expires_in_seconds"] > 3 * 3600
     assert {r["id"] for r in doc["resources"]} >= {"instance.gpu.0", "bucket.results"}
-    assert doc["outputs"]["buckets"]["results"] == "runctl-demo-dev-results"
+    assert doc["outputs"]["buckets"]["results"] == "runctl-demo-dev-results-0a1b2c3d"
     assert SECRET_VALUE not in run.stdout + json.dumps(doc)
 
 

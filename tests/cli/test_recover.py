@@ -16,7 +16,10 @@ INSTANCE = "aws:ec2/instance:Instance"
 
 
 @pytest.fixture
-def fake(project: Path, monkeypatch: pytest.MonkeyPatch) -> fp.FakePulumi:
+def fake(
+    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
+) -> fp.FakePulumi:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
     monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
     f = use_fake(monkeypatch, fp.FakePulumi())
     program_for(f, project / "spec.yaml")
