@@ -124,6 +124,7 @@ class FakePulumi(PulumiCommand):
         self.started = threading.Event()
         self.blocked = threading.Event()  # set when an operation waits on `block`
         self.selected: str | None = None
+        self.backend = ""
 
     # ---- PulumiCommand interface ----
 
@@ -140,6 +141,7 @@ class FakePulumi(PulumiCommand):
         self.calls.append(list(args))
         self.envs.append(dict(additional_env))
         argv = [a for a in args if a != "--non-interactive"]
+        self.backend = dict(additional_env).get("PULUMI_BACKEND_URL", "")
         stdout, stderr, code = self._dispatch(argv, cwd)
         result = CommandResult(stdout=stdout, stderr=stderr, code=code)
         if code != 0:
@@ -147,6 +149,19 @@ class FakePulumi(PulumiCommand):
         return result
 
     # ---- helpers ----
+
+    def _state_file(self, stack: str, *, create: bool) -> None:
+        """A file backend keeps `.pulumi/stacks/<project>/<stack>.json`, as the real DIY backend does."""
+        if not self.backend.startswith("file://"):
+            return
+        path = (
+            Path(self.backend.removeprefix("file://")) / ".pulumi" / "stacks" / self.project / f"{stack}.json"
+        )
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"version": 3, "checkpoint": {"stack": stack}}))
+        else:
+            path.unlink(missing_ok=True)
 
     @staticmethod
     def _opt(argv: list[str], name: str) -> str | None:
@@ -197,6 +212,7 @@ class FakePulumi(PulumiCommand):
                 return "", ALREADY.format(stack=name), 255
             self.stacks[name] = FakeStack()
             self.selected = name
+            self._state_file(name, create=True)
             return f"Created stack '{name}'", "", 0
         if sub == "ls":
             rows = []
@@ -224,6 +240,7 @@ class FakePulumi(PulumiCommand):
                     255,
                 )
             del self.stacks[argv[-1]]
+            self._state_file(argv[-1], create=False)
             return "Stack has been removed!", "", 0
         if sub == "tag":
             return self._tag_cmd(argv[1:], st)
