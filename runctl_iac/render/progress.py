@@ -11,6 +11,7 @@ from typing import IO, Any
 from runctl_iac.engine.progress import VERBS, Progress, Row, Step
 
 LIVE_REFRESH_PER_SECOND = 4
+LIVE_MAX_ROWS = 30  # a terminal shows a screenful: running and failed rows first, then the latest done
 _SKIP_SEVERITIES = ("info", "debug", "info#err")
 
 
@@ -78,6 +79,18 @@ def _row_cells(row: Row, now: float) -> tuple[str, str, str, str]:
     return row.name, row.type, status, took
 
 
+def visible_rows(rows: list[Row], limit: int) -> list[Row]:
+    """At most `limit` rows, in their order: every failed and running row first, then the most
+    recently finished ones."""
+    if len(rows) <= limit:
+        return rows
+    urgent = [r for r in rows if r.state != "done"][:limit]
+    room = limit - len(urgent)
+    finished = [r for r in rows if r.state == "done"]
+    keep = {id(r) for r in urgent} | {id(r) for r in (finished[-room:] if room > 0 else [])}
+    return [r for r in rows if id(r) in keep]
+
+
 class LiveView:
     """A Rich live table, one row per resource; Rich redraws at most LIVE_REFRESH_PER_SECOND times a
     second (its own refresh thread), so a burst of events costs model updates only."""
@@ -103,10 +116,15 @@ class LiveView:
         for col in ("resource", "type", "status", "time"):
             table.add_column(col)
         now = time.time()
-        for row in self.model.changed_rows():
+        rows = self.model.changed_rows()
+        shown = visible_rows(rows, LIVE_MAX_ROWS)
+        for row in shown:
             cells = _row_cells(row, now)
             style = "red" if row.state == "failed" else ("green" if row.state == "done" else "yellow")
             table.add_row(*cells, style=style)
+        if len(rows) > len(shown):
+            done = sum(1 for r in rows if r.state == "done")
+            table.add_row(f"... {len(rows) - len(shown)} more ({done} done)", "", "", "")
         return table
 
     def handle(self, event: Any) -> None:
