@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from runctl_iac.cli.common import EXIT_ERROR, stack_option, stacks_dir_option
 from runctl_iac.cli.engine_common import backend_option, yes_option
 
+if TYPE_CHECKING:
+    from runctl_iac.compiler.graph import Graph, LaunchPlan
+    from runctl_iac.diagnostics import Diagnostic
+    from runctl_iac.spec.model import Spec
 
-def load_compiled(spec: Path, stack: str | None, stacks_dir: Path | None, local: bool):  # type: ignore[no-untyped-def]
+
+def load_compiled(
+    spec: Path, stack: str | None, stacks_dir: Path | None, local: bool
+) -> tuple[Spec, Graph, LaunchPlan, list[Diagnostic]]:
     """(Spec, Graph, LaunchPlan, warnings); `--local` turns the target into the local emulator."""
     from dataclasses import replace
 

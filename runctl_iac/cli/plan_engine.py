@@ -35,22 +35,12 @@ def _target(
 
 def applied_base(spec_path: Path, spec: Spec, backend: str | None, config: ProjectConfig) -> ResolvedBase:
     """The stack's applied snapshot, found where its state lives (no cloud SDK for file backends)."""
-    from runctl_iac.engine.settings import project_root, resolve_backend
+    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import read_applied
     from runctl_iac.plan.base import ResolvedBase
     from runctl_iac.plan.model import PlanBase
 
-    root = project_root(spec_path)
-    if spec.target == "local":
-        from runctl_iac.engine.local import local_dir
-        from runctl_iac.engine.settings import Backend
-
-        state = local_dir(root) / "state"
-        resolved = Backend("file://" + str(state.resolve()), "file", root, False, None, "local target")
-    else:
-        resolved = resolve_backend(
-            root, flag=backend, configured=config.backend, secrets_provider=config.secrets_provider
-        )
+    resolved = backend_for(spec_path, backend, local=spec.target == "local")
     applied = read_applied(spec.name, spec.stack, resolved)
     if applied is None:
         from runctl_iac.engine.snapshot import location

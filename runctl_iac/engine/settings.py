@@ -189,3 +189,18 @@ def engine_env(backend: Backend, passphrase: Passphrase | None) -> dict[str, str
     if passphrase is not None:
         env["PULUMI_CONFIG_PASSPHRASE"] = passphrase.value
     return env
+
+
+def backend_for(start: str | Path, flag: str | None = None, *, local: bool = False) -> Backend:
+    """The backend of the project holding `start` (a spec or a folder), as apply resolves it:
+    `--backend`, PULUMI_BACKEND_URL, runctl.toml, the default; `local`: the local target's own."""
+    from runctl_iac.plan.config import load_project_config
+
+    root = project_root(start)
+    if local:
+        state = runctl_dir(root) / "local" / "state"
+        return Backend("file://" + str(state.resolve()), "file", root, False, None, "local target")
+    config = load_project_config(root)
+    return resolve_backend(
+        root, flag=flag, configured=config.backend, secrets_provider=config.secrets_provider
+    )

@@ -131,3 +131,27 @@ def test_locked_stack_names_cancel(tmp_path: Path) -> None:
     driver.cancel(stack)
     assert fake.calls[-1][:3] == ["--non-interactive", "cancel", "--yes"]
     assert not fake.stacks["dev"].locked
+
+
+def test_disagreements_on_replacements_are_named() -> None:
+    from runctl_iac.engine.progress import replacement_disagreements
+    from runctl_iac.plan.model import Action, Change, Changes
+
+    offline = Changes((Change("instance.a", "t", Action.UPDATE), Change("volume.b", "t", Action.REPLACE)))
+    engine = Changes(
+        (Change("instance.a", "t", Action.REPLACE), Change("volume.b", "t", Action.REPLACE)), source="engine"
+    )
+    assert replacement_disagreements(offline, engine) == [
+        "instance.a: the engine says replace, the offline diff said update"
+    ]
+
+
+def test_secrets_and_passphrase_never_reach_a_diagnostic(tmp_path: Path) -> None:
+    fake = fp.FakePulumi()
+    stack = driver.open_for(target(tmp_path, fake))
+    fake.fail["up"] = "error: update failed\n  secret.HF_TOKEN: value [secret]"
+    with pytest.raises(DiagnosticError) as err:
+        driver.up(stack)
+    text = repr(err.value.diagnostics)
+    assert "contract-passphrase" not in text
+    assert "contract-passphrase" not in repr(target(tmp_path, fake))
