@@ -180,3 +180,19 @@ def test_apply_without_credentials_is_E0704(
     program_for(f, project / "spec.yaml")
     run = invoke("apply", "spec.yaml", "--yes")
     assert run.code == 1 and "E0704" in run.stderr and "runctl doctor" in run.stderr
+
+
+def test_blocked_plan_and_missing_secret_stop_before_the_engine(
+    fake: fp.FakePulumi, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = project / "spec.yaml"
+    text = spec.read_text()
+    spec.write_text(text.replace("max_hourly_usd: 5", "max_hourly_usd: 0.5"))
+    blocked = invoke("apply", "spec.yaml", "--yes")
+    assert blocked.code == 1 and "E0501" in blocked.stdout + blocked.stderr
+    assert fake.calls == []
+    spec.write_text(text)
+    monkeypatch.delenv("HF_TOKEN")
+    missing = invoke("apply", "spec.yaml", "--yes")
+    assert missing.code == 1 and "E0601" in missing.stderr
+    assert fake.calls == []

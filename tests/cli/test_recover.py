@@ -95,3 +95,20 @@ def test_recover_adopts_what_exists_and_drops_unknown_creates(fake: fp.FakePulum
     assert "--clear-pending-creates" in refresh and "--preview-only" not in refresh
     assert any(c[1:3] == ["stack", "import"] for c in fake.calls)
     assert "nothing to recover" in invoke("recover", "spec.yaml", "--yes").stdout
+
+
+def test_ctrl_c_during_destroy(fake: fp.FakePulumi) -> None:
+    assert invoke("apply", "spec.yaml", "--yes").code == 0
+    fake.block = threading.Event()
+
+    def press_ctrl_c() -> None:
+        assert fake.blocked.wait(10)
+        _thread.interrupt_main()
+        fake.block.set()
+
+    helper = threading.Thread(target=press_ctrl_c)
+    helper.start()
+    run = invoke("destroy", "spec.yaml", "--yes")
+    helper.join()
+    assert run.code == 1 and "E0713" in run.stderr and "destroy interrupted" in run.stderr
+    assert "instance.gpu.0" in run.stdout  # what exists is listed

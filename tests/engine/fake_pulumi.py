@@ -72,6 +72,23 @@ UNAUTHORIZED = (
     "perform this operation. User: arn:aws:iam::123456789012:user/dev is not authorized to perform: "
     "ec2:RunInstances on resource: arn:aws:ec2:us-east-1:123456789012:instance/*"
 )
+PLUGIN_DOWNLOAD = (
+    "error: could not load plugin for aws provider 'urn:pulumi:dev::p::pulumi:providers:aws::provider.aws':"
+    ' failed to download plugin: aws-7.51.1: Get "https://get.pulumi.com/releases/plugins/'
+    'pulumi-resource-aws-v7.51.1-linux-amd64.tar.gz": dial tcp: lookup get.pulumi.com: no such host'
+)
+EXPIRED = (
+    "    error: pulumi:providers:aws resource 'provider.aws' has a problem: validating provider credentials:"
+    " retrieving caller identity from STS: operation error STS: GetCallerIdentity, https response error "
+    "StatusCode: 403, RequestID: 5b1e, api error ExpiredToken: The security token included in the "
+    "request is expired"
+)
+SPOT_COUNT = (
+    "  aws:ec2/instance:Instance (instance.trainer.0):\n"
+    "    error: creating EC2 Instance: operation error EC2: RunInstances, https response error "
+    "StatusCode: 400, RequestID: 1c2d, api error MaxSpotInstanceCountExceeded: Max spot instance count "
+    "exceeded (g5.12xlarge)"
+)
 CANCELED = "error: update canceled"
 UPDATE_FAILED = "error: update failed"
 

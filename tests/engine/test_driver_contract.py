@@ -107,6 +107,9 @@ def test_preview_and_up_read_the_event_log(tmp_path: Path, version: str) -> None
         (fp.QUOTA, "E0706", "Running On-Demand G and VT instances (L-DB2E81BA)"),
         (fp.UNAUTHORIZED, "E0706", "ec2:RunInstances"),
         (fp.UPDATE_FAILED, "E0707", "update failed"),
+        (fp.PLUGIN_DOWNLOAD, "E0705", "plugin aws is missing"),
+        (fp.EXPIRED, "E0704", "expired"),
+        (fp.SPOT_COUNT, "E0706", "spot request for g5.12xlarge was refused"),
     ],
 )
 def test_up_failures_become_diagnostics(tmp_path: Path, text: str, code: str, words: str) -> None:
@@ -155,3 +158,31 @@ def test_secrets_and_passphrase_never_reach_a_diagnostic(tmp_path: Path) -> None
     text = repr(err.value.diagnostics)
     assert "contract-passphrase" not in text
     assert "contract-passphrase" not in repr(target(tmp_path, fake))
+
+
+@pytest.mark.parametrize("version", ["3.274.1", "3.200.0"])
+def test_recorded_streams_through_the_cli_event_log(tmp_path: Path, version: str) -> None:
+    from tests.engine.recorded import path
+
+    fake = fp.FakePulumi(version=version)
+    fake.replay["up"] = path("up-3")
+    fake.replay["preview"] = path("webserver-userdata")
+    stack = driver.open_for(target(tmp_path, fake))
+    changes = driver.preview(stack)
+    assert [c.action.value for c in changes.changes if c.type == "aws:ec2/instance:Instance"] == ["replace"]
+    outcome = driver.up(stack)
+    rows = outcome.progress.rows.values()
+    assert {r.name for r in rows} == {
+        "eks-role",
+        "eks-sg",
+        "eks-rpa-service-policy",
+        "eks-rpa-cluster-policy",
+        "eks-cluster",
+    }
+    assert outcome.progress.summary == {"create": 6} and outcome.summary == {"create": 6}
+    fake.replay["up"] = path("failed-stacks-dont-rewrite-operations")
+    fake.fail["up"] = fp.UPDATE_FAILED
+    seen: list[object] = []
+    with pytest.raises(DiagnosticError):
+        driver.up(stack, seen.append)
+    assert any(getattr(e, "res_op_failed_event", None) is not None for e in seen)
