@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,70 +26,49 @@ from pulumi.automation.errors import create_command_error
 from semver import VersionInfo
 
 from runctl_iac.compiler.graph import Graph
-
-Resource = tuple[str, str, dict[str, Any], dict[str, Any]]  # type, name, inputs, outputs
-
-NOT_FOUND = "error: no stack named '{stack}' found"
-ALREADY = "error: stack '{stack}' already exists"
-LOCKED = (
-    "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end "
-    "or delete the lock file with `pulumi cancel`.\n"
-    "  file:///state/.pulumi/locks/organization/{project}/{stack}/5b1b2c2e.json: created by "
-    "ci@runner-7 (pid 4242) at 2026-11-27T06:00:00Z"
+from tests.engine.cli_texts import (
+    ALREADY as ALREADY,
 )
-CLOUD_CONFLICT = "error: [409] Conflict: Another update is currently in progress."
-PLUGIN_MISSING = (
-    "error: could not load plugin for aws provider 'urn:pulumi:dev::p::pulumi:providers:aws::provider.aws':"
-    " no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.51.0 or on your "
-    "$PATH, install the plugin using `pulumi plugin install resource aws v7.51.0`"
+from tests.engine.cli_texts import (
+    CANCELED as CANCELED,
 )
-NO_CREDENTIALS = (
-    "    error: pulumi:providers:aws resource 'provider.aws' has a problem: No valid credential sources "
-    "found.\n    Please see https://www.pulumi.com/registry/packages/aws/installation-configuration/\n"
-    "    Error: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: "
-    "GetMetadata, request canceled, context deadline exceeded"
+from tests.engine.cli_texts import (
+    CAPACITY as CAPACITY,
 )
-CAPACITY = (
-    "  aws:ec2/instance:Instance (instance.trainer.0):\n"
-    "    error: creating EC2 Instance: operation error EC2: RunInstances, https response error "
-    "StatusCode: 500, RequestID: 3d0c, api error InsufficientInstanceCapacity: We currently do not "
-    "have sufficient g5.12xlarge capacity in the Availability Zone you requested (us-east-1a). Our "
-    "system will be working on provisioning additional capacity."
+from tests.engine.cli_texts import (
+    CLOUD_CONFLICT as CLOUD_CONFLICT,
 )
-QUOTA = (
-    "  aws:ec2/instance:Instance (instance.trainer.0):\n"
-    "    error: creating EC2 Instance: operation error EC2: RunInstances, https response error "
-    "StatusCode: 400, RequestID: 9a1f, api error VcpuLimitExceeded: You have requested more vCPU "
-    "capacity than your current vCPU limit of 0 allows for the instance bucket that the specified "
-    "instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request "
-    "an adjustment to this limit. (g5.12xlarge)"
+from tests.engine.cli_texts import (
+    EXPIRED as EXPIRED,
 )
-UNAUTHORIZED = (
-    "  aws:ec2/instance:Instance (instance.trainer.0):\n"
-    "    error: creating EC2 Instance: operation error EC2: RunInstances, https response error "
-    "StatusCode: 403, RequestID: 77e2, api error UnauthorizedOperation: You are not authorized to "
-    "perform this operation. User: arn:aws:iam::123456789012:user/dev is not authorized to perform: "
-    "ec2:RunInstances on resource: arn:aws:ec2:us-east-1:123456789012:instance/*"
+from tests.engine.cli_texts import (
+    LOCKED as LOCKED,
 )
-PLUGIN_DOWNLOAD = (
-    "error: could not load plugin for aws provider 'urn:pulumi:dev::p::pulumi:providers:aws::provider.aws':"
-    ' failed to download plugin: aws-7.51.1: Get "https://get.pulumi.com/releases/plugins/'
-    'pulumi-resource-aws-v7.51.1-linux-amd64.tar.gz": dial tcp: lookup get.pulumi.com: no such host'
+from tests.engine.cli_texts import (
+    NO_CREDENTIALS as NO_CREDENTIALS,
 )
-EXPIRED = (
-    "    error: pulumi:providers:aws resource 'provider.aws' has a problem: validating provider credentials:"
-    " retrieving caller identity from STS: operation error STS: GetCallerIdentity, https response error "
-    "StatusCode: 403, RequestID: 5b1e, api error ExpiredToken: The security token included in the "
-    "request is expired"
+from tests.engine.cli_texts import (
+    NOT_FOUND as NOT_FOUND,
 )
-SPOT_COUNT = (
-    "  aws:ec2/instance:Instance (instance.trainer.0):\n"
-    "    error: creating EC2 Instance: operation error EC2: RunInstances, https response error "
-    "StatusCode: 400, RequestID: 1c2d, api error MaxSpotInstanceCountExceeded: Max spot instance count "
-    "exceeded (g5.12xlarge)"
+from tests.engine.cli_texts import (
+    PLUGIN_DOWNLOAD as PLUGIN_DOWNLOAD,
 )
-CANCELED = "error: update canceled"
-UPDATE_FAILED = "error: update failed"
+from tests.engine.cli_texts import (
+    PLUGIN_MISSING as PLUGIN_MISSING,
+)
+from tests.engine.cli_texts import (
+    QUOTA as QUOTA,
+)
+from tests.engine.cli_texts import (
+    SPOT_COUNT as SPOT_COUNT,
+)
+from tests.engine.cli_texts import (
+    UNAUTHORIZED as UNAUTHORIZED,
+)
+from tests.engine.cli_texts import (
+    UPDATE_FAILED as UPDATE_FAILED,
+)
+from tests.engine.fake_events import FakeStack, Resource, emit, operation_events
 
 
 def _now() -> str:
@@ -112,17 +90,6 @@ def program_from_graph(graph: Graph) -> list[Resource]:
             )
         out.append((res.type, res.id, {"name": res.id}, outputs))
     return out
-
-
-@dataclass
-class FakeStack:
-    config: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> state resource
-    outputs: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
-    locked: bool = False
 
 
 class FakePulumi(PulumiCommand):
@@ -370,8 +337,10 @@ class FakePulumi(PulumiCommand):
             if op in self.replay:
                 events = [json.loads(line) for line in self.replay[op].read_text().splitlines() if line]
             else:
-                events = self._events(op, name, st, preview, argv)
-            self._emit(self._opt(argv, "--event-log"), events)
+                events = operation_events(
+                    op, name, self.project, st, self.program, self.program_outputs, preview=preview, argv=argv
+                )
+            emit(self._opt(argv, "--event-log"), events)
             if failure is not None:
                 self._record(st, kind, "failed", {})
                 return "Updating (dev)\n", failure[1], failure[2]
@@ -400,114 +369,3 @@ class FakePulumi(PulumiCommand):
                 "resourceChanges": changes,
             },
         )
-
-    def _events(
-        self, op: str, name: str, st: FakeStack, preview: bool, argv: list[str]
-    ) -> list[dict[str, Any]]:
-        ts = int(datetime.now(UTC).timestamp())
-        events: list[dict[str, Any]] = [{"sequence": 1, "timestamp": ts, "preludeEvent": {"config": {}}}]
-        counts: dict[str, int] = {}
-
-        def step(
-            opname: str, type_: str, rname: str, old: dict[str, Any] | None, new: dict[str, Any] | None
-        ) -> None:
-            meta = {
-                "op": opname,
-                "urn": self._urn(name, type_, rname),
-                "type": type_,
-                "old": old,
-                "new": new,
-                "provider": "",
-            }
-            events.append(
-                {"sequence": len(events) + 1, "timestamp": ts, "resourcePreEvent": {"metadata": meta}}
-            )
-            events.append(
-                {"sequence": len(events) + 1, "timestamp": ts + 1, "resOutputsEvent": {"metadata": meta}}
-            )
-            counts[opname] = counts.get(opname, 0) + 1
-
-        def state(
-            type_: str, rname: str, inputs: dict[str, Any], outputs: dict[str, Any], retain: bool = False
-        ) -> dict[str, Any]:
-            return {
-                "urn": self._urn(name, type_, rname),
-                "custom": True,
-                "id": outputs.get("id", ""),
-                "type": type_,
-                "inputs": inputs,
-                "outputs": outputs,
-                "retainOnDelete": retain or None,
-            }
-
-        if op in ("preview", "up"):
-            wanted = {rname: (t, i, o) for t, rname, i, o in self.program}
-            for t, rname, inputs, outputs in self.program:
-                old = st.resources.get(rname)
-                new = state(t, rname, inputs, outputs)
-                if old is None:
-                    step("create", t, rname, None, new)
-                elif old.get("inputs") != inputs:
-                    step("update", t, rname, old, new)
-                else:
-                    step("same", t, rname, old, new)
-                if not preview:
-                    st.resources[rname] = new
-            for rname, old in list(st.resources.items()):
-                if rname not in wanted:
-                    step("delete", old["type"], rname, old, None)
-                    if not preview:
-                        del st.resources[rname]
-            if not preview:
-                st.outputs = dict(self.program_outputs)
-        elif op == "destroy":
-            for rname, old in reversed(list(st.resources.items())):
-                step("delete", old["type"], rname, old, None)
-            if not preview:
-                st.resources.clear()
-                st.outputs = {}
-        elif op == "refresh":  # a resource may carry "drift" (changed outputs) or "gone": True
-            for rname, old in list(st.resources.items()):
-                if old.get("gone"):
-                    step("refresh", old["type"], rname, old, None)
-                    if not preview:
-                        del st.resources[rname]
-                    continue
-                after = {**old, "outputs": {**old.get("outputs", {}), **old.get("drift", {})}}
-                after.pop("drift", None)
-                step("refresh", old["type"], rname, old, after)
-                if not preview:
-                    st.resources[rname] = after
-            if not preview:  # a refresh settles pending updates and deletes; creates only when asked
-                clear = "--clear-pending-creates" in argv
-                st.pending = [p for p in st.pending if p.get("type") == "creating" and not clear]
-        events.append(
-            {
-                "sequence": len(events) + 1,
-                "timestamp": ts + 2,
-                "summaryEvent": {
-                    "maybeCorrupt": False,
-                    "durationSeconds": 2,
-                    "resourceChanges": counts,
-                    "PolicyPacks": {},
-                },
-            }
-        )
-        events.append({"sequence": len(events) + 1, "timestamp": ts + 2, "cancelEvent": {}})
-        return events
-
-    def _emit(self, log: str | None, events: list[dict[str, Any]]) -> None:
-        if not log:
-            return
-        lines = [json.dumps(e) for e in events]
-        if log.startswith("tcp://"):
-            import grpc
-            from pulumi.runtime.proto import events_pb2, events_pb2_grpc
-
-            with grpc.insecure_channel(log.removeprefix("tcp://")) as channel:
-                stub = events_pb2_grpc.EventsStub(channel)
-                stub.StreamEvents(iter([events_pb2.EventRequest(event=line) for line in lines]))
-            return
-        with open(log, "a", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line + "\n")
