@@ -18,6 +18,7 @@ FORMATS = (OutputFormat.text, OutputFormat.json)
 def stacks(
     output: OutputFormat = output_option(*FORMATS),
     backend: str | None = backend_option(),
+    local: bool = typer.Option(False, "--local", help="The local emulator's stacks."),
 ) -> None:
     """List every stack in the backend (all projects): last update, resource count, expiry, owner.
 
@@ -30,20 +31,20 @@ def stacks(
     check_output(output, *FORMATS)
     from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
-    from runctl_iac.engine.settings import project_root, resolve_backend, resolve_passphrase
+    from runctl_iac.engine.settings import backend_for, resolve_passphrase
     from runctl_iac.engine.workspace import list_stacks
-    from runctl_iac.plan.config import load_project_config
 
     try:
-        root = project_root(Path.cwd())
-        config = load_project_config(root)
-        resolved = resolve_backend(
-            root, flag=backend, configured=config.backend, secrets_provider=config.secrets_provider
-        )
+        resolved = backend_for(Path.cwd(), backend, local=local)
         try:
             phrase = resolve_passphrase(resolved)
         except DiagnosticError:
             phrase = None  # listing reads no secret
+        if local:
+            from runctl_iac.engine.local import LOCAL_PASSPHRASE
+            from runctl_iac.engine.settings import Passphrase
+
+            phrase = Passphrase(LOCAL_PASSPHRASE, "local target (fixed)")
         rows = list_stacks(resolved, phrase)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None

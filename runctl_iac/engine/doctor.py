@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ def check_plugin(info: clicmd.CliInfo | None) -> Check:
     )
     if wanted in versions:
         return Check("AWS plugin", True, f"aws v{wanted} (matches pulumi_aws {wanted})")
+    on_path = shutil.which("pulumi-resource-aws")
+    if on_path:  # the engine uses a plugin found on PATH (with a warning), e.g. a stand-in or a dev build
+        return Check("AWS plugin", True, f"pulumi-resource-aws from PATH ({on_path})")
     if versions:
         return Check(
             "AWS plugin", False, f"aws {', '.join(versions)} installed; pulumi_aws needs v{wanted}", hint

@@ -173,3 +173,16 @@ def test_apply_of_a_local_spec_uses_the_emulator(
         tmp_path / ".runctl" / "local" / "state" / ".runctl-snapshots" / "local-demo" / "dev.json"
     ).is_file()
     assert not (tmp_path / ".runctl" / "passphrase").exists()
+    listed = invoke("stacks", "--local", "--output", "json")
+    assert listed.code == 0, listed.stderr
+    assert [(r["project"], r["stack"]) for r in listed.json()["stacks"]] == [("local-demo", "dev")]
+
+
+def test_doctor_accepts_an_aws_plugin_on_path(machine: Path) -> None:
+    _fake_cli(machine)
+    plugin = machine / "bin" / "pulumi-resource-aws"
+    plugin.write_text("#!/bin/sh\n")
+    plugin.chmod(0o755)
+    run = invoke("doctor")
+    assert "pulumi-resource-aws from PATH" in run.stdout
+    assert run.code == 0, run.stdout
