@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -13,7 +13,6 @@ from runctl_iac.cli.engine_common import backend_option, yes_option
 
 if TYPE_CHECKING:
     from runctl_iac.engine.workspace import Target
-    from runctl_iac.plan.model import Changes
 
 
 def resolve_stack(
@@ -52,25 +51,38 @@ def local_endpoint(target: Target) -> str | None:
     return env.get("AWS_ENDPOINT_URL")
 
 
-def retained_lines(target: Target, changes: Changes) -> list[str]:
-    """`id  type  physical id  $/month` for each retained resource of the destroy preview."""
-    from runctl_iac.engine import driver, snapshot
-    from runctl_iac.plan.cost import estimate_cost, format_usd
+def retained_lines(target: Target, kept: list[dict[str, Any]]) -> list[str]:
+    """`logical id  AWS id  $/month` for each resource the destroy leaves in AWS."""
+    from runctl_iac.engine import snapshot
+    from runctl_iac.plan.cost import ebs_monthly, format_usd
+    from runctl_iac.plan.prices import ebs_price
 
-    kept = [c for c in changes.changes if c.retained]
-    if not kept:
-        return []
-    applied = snapshot.read_applied(target.project, target.stack, target.backend)
     monthly: dict[str, str] = {}
+    applied = snapshot.read_applied(target.project, target.stack, target.backend)
     if applied is not None:
-        for line in estimate_cost(applied.graph, None).lines:
-            if line.hourly_usd is not None and line.kind != "bucket":
-                monthly[line.resource] = format_usd(line.hourly_usd * 730) + "/month"
-    stack = driver.open_for(target, create=False)
-    ids = {r.get("urn", "").rsplit("::", 1)[-1]: r.get("id", "") for r in driver.state_resources(stack)[0]}
-    return [
-        f"  {c.id}  {ids.get(c.id, '')}  {monthly.get(c.id, 'storage billed per GB-month')}" for c in kept
-    ]
+        for rid, vol in applied.graph.resources.items():
+            props = vol.properties
+            price = ebs_price(applied.graph.region, str(props.get("type", "gp3")))
+            size = props.get("size")
+            if vol.type == "aws:ebs/volume:Volume" and price is not None and isinstance(size, int):
+                iops, tput = props.get("iops"), props.get("throughput")
+                month = ebs_monthly(
+                    price,
+                    size,
+                    iops if isinstance(iops, int) else None,
+                    tput if isinstance(tput, int) else None,
+                )
+                monthly[rid] = format_usd(month) + "/month"
+    from runctl_iac.plan.replace_rules import DATA_TYPES
+
+    out = []
+    for res in kept:
+        if res.get("type") not in DATA_TYPES:
+            continue  # a kept bucket's configuration resources go with it: not listed apart
+        rid = str(res.get("urn", "")).rsplit("::", 1)[-1]
+        cost = monthly.get(rid, "storage billed per GB-month")
+        out.append(f"  {rid}  {res.get('id') or ''}  {cost}")
+    return out
 
 
 def destroy(
@@ -94,23 +106,23 @@ def destroy(
     from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
     from runctl_iac.engine import driver, snapshot
-    from runctl_iac.render.plan_text import summary_line
 
     target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="destroy")
     ui = TerminalUI("destroy")
     try:
         handle = driver.open_for(target, create=False)
         changes = driver.preview_destroy(handle)
-        going = [c for c in changes.changes if not c.retained]
+        kept = driver.retained_resources(handle)
+        kept_ids = {str(r.get("urn", "")).rsplit("::", 1)[-1] for r in kept}
+        going = [c for c in changes.changes if not c.retained and c.id not in kept_ids]
         out = sys.stdout
-        out.write(f"destroy {target.project}/{target.stack}: {summary_line(changes)}\n")
+        out.write(f"destroy {target.project}/{target.stack}: {len(going)} to delete, {len(kept)} retained\n")
         for c in going:
             out.write(f"  - {c.id} ({c.type})\n")
-        kept = retained_lines(target, changes)
         if kept:
             out.write("retained (stay in AWS, removed from the stack; delete them yourself when done):\n")
-            out.write("\n".join(kept) + "\n")
-        if changes.changes:
+            out.write("\n".join(retained_lines(target, kept)) + "\n")
+        if going or kept:
             if not yes:
                 if not ui.interactive():
                     raise DiagnosticError(
@@ -126,6 +138,7 @@ def destroy(
                 if not ui.confirm(f"destroy {target.project}/{target.stack}?"):
                     out.write("destroy cancelled: nothing was changed\n")
                     raise typer.Exit(EXIT_OK)
+            driver.unprotect(handle, [str(r["urn"]) for r in kept if r.get("protect")])
             view = ui.progress()
             try:
                 driver.destroy(handle, view.handle)

@@ -209,9 +209,35 @@ def destroy(stack: Stack, on_event: OnEvent | None = None) -> dict[str, int]:
 
 
 def preview_destroy(stack: Stack) -> Changes:
+    """What a destroy removes; protected resources (retained volumes) are left out of the preview
+    (the engine refuses to plan their deletion): `retained_resources` lists them from the state."""
     events: list[Any] = []
-    _wrap("destroy preview", lambda: stack.preview_destroy(on_event=events.append, color="never"))
+    _wrap(
+        "destroy preview",
+        lambda: stack.preview_destroy(on_event=events.append, color="never", exclude_protected=True),
+    )
     return changes_from_events(events)
+
+
+def retained_resources(stack: Stack) -> list[dict[str, Any]]:
+    """Resources of the state that a destroy leaves in AWS (`retain_on_delete`)."""
+    return [r for r in state_resources(stack)[0] if r.get("retainOnDelete")]
+
+
+def unprotect(stack: Stack, urns: list[str]) -> None:
+    """`pulumi state unprotect` for retained resources, so the destroy drops them from the state
+    (they stay in AWS: retain_on_delete) instead of refusing to delete them."""
+    from pulumi.automation.errors import CommandError
+
+    if not urns:
+        return
+    workspace: Any = stack.workspace
+    try:
+        workspace.cli_api.state_unprotect(
+            *urns, stack=stack.name, cwd=workspace.work_dir, additional_env=dict(workspace.env_vars)
+        )
+    except CommandError as exc:
+        raise engine_error(exc, operation="unprotect") from None
 
 
 def refresh(stack: Stack, *, preview_only: bool, clear_pending_creates: bool = False) -> Changes:

@@ -125,17 +125,24 @@ def test_apply_calls_the_launch_stage(fake: fp.FakePulumi, project: Path) -> Non
 
 def test_destroy_lists_retained_and_removes_the_stack(fake: fp.FakePulumi, project: Path) -> None:
     spec = project / "spec.yaml"
-    spec.write_text(spec.read_text().replace("  results: {}", "  results:\n    retain: true"))
+    text = spec.read_text().replace("  results: {}", "  results:\n    retain: true")
+    spec.write_text(text.replace("    type: gp3\n", "    type: gp3\n    retain: true\n"))
     program_for(fake, spec)
     assert invoke("apply", "spec.yaml", "--yes").code == 0
-    for res in fake.stacks["dev"].resources.values():
-        if res["urn"].endswith("::bucket.results"):
-            res["retainOnDelete"] = True
+    state = fake.stacks["dev"].resources
+    assert state["volume.data.gpu.0"].get("protect") and state["volume.data.gpu.0"].get("retainOnDelete")
     no_yes = invoke("destroy", "spec.yaml")
     assert no_yes.code == 1 and "E0708" in no_yes.stderr
     run = invoke("destroy", "--project", "demo", "--stack", "dev", "--yes")
     assert run.code == 0, run.stderr
-    assert "retained" in run.stdout and "bucket.results" in run.stdout
+    retained = run.stdout.split("retained (stay in AWS")[1]
+    assert "bucket.results  id-bucket.results  storage billed per GB-month" in retained
+    assert "volume.data.gpu.0  id-volume.data.gpu.0  $" in retained and "/month" in retained
+    assert "- volume.data.gpu.0" not in run.stdout and "- instance.gpu.0" in run.stdout
+    unprotect = next(c for c in fake.calls if c[1:3] == ["state", "unprotect"])
+    assert unprotect[-1].endswith("::volume.data.gpu.0")
+    preview = next(c for c in fake.calls if c[1] == "destroy")
+    assert "--preview-only" in preview and "--exclude-protected" in preview
     assert "stack demo/dev removed" in run.stdout
     assert "dev" not in fake.stacks
     assert read_applied("demo", "dev", resolve_backend(project, environ={})) is None

@@ -22,6 +22,7 @@ def program_for(fake: fp.FakePulumi, spec: Path, stack: str = "dev") -> None:
     graph = compile_spec(load_spec_or_raise(spec, stack=stack))[0]
     fake.project = graph.project
     fake.program = fp.program_from_graph(graph)
+    fake.options = fp.options_from_graph(graph)
     by_id = {name: outputs for _, name, _, outputs in fake.program}
     outputs: dict[str, object] = {"specHash": graph.spec_hash()}
     for section, entries in graph.outputs.items():

@@ -67,3 +67,8 @@ SPOT_COUNT = (
 )
 CANCELED = "error: update canceled"
 UPDATE_FAILED = "error: update failed"
+PROTECTED = (
+    'error: unable to delete resource "{urn}"\nas it is currently marked for protection. To unprotect '
+    "the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up` "
+    "or use the command:\n`pulumi state unprotect '{urn}'`"
+)

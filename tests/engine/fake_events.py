@@ -36,6 +36,7 @@ def operation_events(
     *,
     preview: bool,
     argv: list[str],
+    options: dict[str, dict[str, bool]] | None = None,
 ) -> list[dict[str, Any]]:
     """The events of one operation on `st` (changing it unless `preview`), as the engine logs them."""
     ts = int(datetime.now(UTC).timestamp())
@@ -59,18 +60,18 @@ def operation_events(
         )
         counts[opname] = counts.get(opname, 0) + 1
 
-    def state(
-        type_: str, rname: str, inputs: dict[str, Any], outputs: dict[str, Any], retain: bool = False
-    ) -> dict[str, Any]:
-        return {
+    def state(type_: str, rname: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+        opts = (options or {}).get(rname, {})
+        res = {
             "urn": urn(project, name, type_, rname),
             "custom": True,
             "id": outputs.get("id", ""),
             "type": type_,
             "inputs": inputs,
             "outputs": outputs,
-            "retainOnDelete": retain or None,
         }
+        res.update({k: True for k in ("protect", "retainOnDelete") if opts.get(k)})
+        return res
 
     if op in ("preview", "up"):
         wanted = {rname: (t, i, o) for t, rname, i, o in program}
@@ -92,11 +93,15 @@ def operation_events(
                     del st.resources[rname]
         if not preview:
             st.outputs = dict(program_outputs)
-    elif op == "destroy":
+    elif op == "destroy":  # --exclude-protected leaves protected resources alone
+        skip = "--exclude-protected" in argv
         for rname, old in reversed(list(st.resources.items())):
+            if skip and old.get("protect"):
+                continue
             step("delete", old["type"], rname, old, None)
-        if not preview:
-            st.resources.clear()
+            if not preview:
+                del st.resources[rname]
+        if not preview and not st.resources:
             st.outputs = {}
     elif op == "refresh":  # a resource may carry "drift" (changed outputs) or "gone": True
         for rname, old in list(st.resources.items()):

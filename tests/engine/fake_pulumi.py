@@ -57,6 +57,9 @@ from tests.engine.cli_texts import (
     PLUGIN_MISSING as PLUGIN_MISSING,
 )
 from tests.engine.cli_texts import (
+    PROTECTED as PROTECTED,
+)
+from tests.engine.cli_texts import (
     QUOTA as QUOTA,
 )
 from tests.engine.cli_texts import (
@@ -92,6 +95,14 @@ def program_from_graph(graph: Graph) -> list[Resource]:
     return out
 
 
+def options_from_graph(graph: Graph) -> dict[str, dict[str, bool]]:
+    """The resource options the program passes (protect, retain_on_delete), as the state records them."""
+    return {
+        rid: {"protect": r.options.protect, "retainOnDelete": r.options.retain_on_delete}
+        for rid, r in graph.resources.items()
+    }
+
+
 class FakePulumi(PulumiCommand):
     def __init__(self, version: str = "3.274.1", project: str = "demo") -> None:
         self.command = "pulumi"
@@ -102,6 +113,7 @@ class FakePulumi(PulumiCommand):
         self.envs: list[dict[str, str]] = []
         self.program: list[Resource] = []
         self.program_outputs: dict[str, Any] = {}
+        self.options: dict[str, dict[str, bool]] = {}
         self.replay: dict[str, Path] = {}
         self.fail: dict[str, str] = {}  # op -> stderr text of a failure
         self.block: threading.Event | None = None  # up waits on it (Ctrl-C tests)
@@ -172,6 +184,15 @@ class FakePulumi(PulumiCommand):
             return self._config_cmd(argv[1:])
         if head in ("preview", "up", "destroy", "refresh"):
             return self._operation(head, argv)
+        if head == "state" and argv[1] == "unprotect":
+            name, st = self._stack(argv)
+            if st is None:
+                return "", NOT_FOUND.format(stack=name), 255
+            urns = argv[argv.index("--") + 1 :] if "--" in argv else []
+            for res in st.resources.values():
+                if res["urn"] in urns or "--all" in argv:
+                    res.pop("protect", None)
+            return "", "", 0
         if head == "cancel":
             name, st = self._stack(argv)
             if st is None:
@@ -325,6 +346,10 @@ class FakePulumi(PulumiCommand):
         if st.locked:
             return "", LOCKED.format(project=self.project, stack=name), 255
         preview = op == "preview" or "--preview-only" in argv
+        if op == "destroy" and "--exclude-protected" not in argv:
+            protected = [r["urn"] for r in st.resources.values() if r.get("protect")]
+            if protected:
+                return "", PROTECTED.format(urn=protected[0]), 255
         kind = "update" if op in ("up", "preview") else op
         if op in ("up", "destroy", "refresh") and not preview:
             st.locked = True
@@ -338,7 +363,15 @@ class FakePulumi(PulumiCommand):
                 events = [json.loads(line) for line in self.replay[op].read_text().splitlines() if line]
             else:
                 events = operation_events(
-                    op, name, self.project, st, self.program, self.program_outputs, preview=preview, argv=argv
+                    op,
+                    name,
+                    self.project,
+                    st,
+                    self.program,
+                    self.program_outputs,
+                    preview=preview,
+                    argv=argv,
+                    options=self.options,
                 )
             emit(self._opt(argv, "--event-log"), events)
             if failure is not None:
