@@ -48,6 +48,15 @@ STANDARD_QUOTA = "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instanc
 
 RULES: tuple[Rule, ...] = (
     Rule(
+        "E0707",
+        re.compile(
+            r"unable to delete resource \"(?P<urn>[^\"]+)\"\s*as it is currently marked for protection"
+        ),
+        "{protected} is retained (protected) and the change would delete it",
+        "keep it in the spec, or set `retain: false` and apply before removing it "
+        "(its data is then deleted with it)",
+    ),
+    Rule(
         "E0702",
         re.compile(r"\[409\] Conflict: Another update is currently in progress|currently locked by"),
         "the stack is locked by another update{holder}",
@@ -159,7 +168,9 @@ def _fields(text: str, m: re.Match[str]) -> dict[str, str]:
         family = "t"
     elif itype.startswith("inf"):
         family = "i"
+    urn = m.groupdict().get("urn") or ""
     return {
+        "protected": urn.rsplit("::", 1)[-1] or "a resource",
         "holder": f" ({holder['who']}, pid {holder['pid']}, since {holder['when']})" if holder else "",
         "plugin": (m.groupdict().get("plugin") or "aws").removeprefix("pulumi-resource-"),
         "itype": itype,

@@ -110,6 +110,11 @@ def test_preview_and_up_read_the_event_log(tmp_path: Path, version: str) -> None
         (fp.PLUGIN_DOWNLOAD, "E0705", "plugin aws is missing"),
         (fp.EXPIRED, "E0704", "expired"),
         (fp.SPOT_COUNT, "E0706", "spot request for g5.12xlarge was refused"),
+        (
+            fp.PROTECTED.format(urn="urn:pulumi:dev::demo::aws:ebs/volume:Volume::volume.data.gpu.0"),
+            "E0707",
+            "volume.data.gpu.0 is retained (protected)",
+        ),
     ],
 )
 def test_up_failures_become_diagnostics(tmp_path: Path, text: str, code: str, words: str) -> None:
