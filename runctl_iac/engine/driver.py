@@ -8,10 +8,15 @@ cancels gracefully; runctl waits for it to stop, then raises `Interrupted`.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
@@ -39,6 +44,45 @@ class Interrupted(Exception):
         self.detail = detail
 
 
+def _cli_children() -> list[int]:
+    """Process ids of this process's `pulumi` children (Linux /proc; empty elsewhere)."""
+    pids: list[int] = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids.extend(int(p) for p in children.read_text().split())
+        except (OSError, ValueError):
+            continue
+    out = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "pulumi":
+                out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+def _terminal_delivered_sigint() -> bool:
+    """Whether a Ctrl-C reached the whole foreground process group (the CLI got it too)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def forward_interrupt() -> list[int]:
+    """Pass a SIGINT that only runctl received (e.g. from a CI runner) on to the Pulumi CLI, which
+    then cancels gracefully; a terminal's Ctrl-C already reached it (a second one would make it
+    stop at once). Returns the pids signalled."""
+    if _terminal_delivered_sigint():
+        return []
+    pids = _cli_children()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+    return pids
+
+
 def run_interruptible(operation: str, fn: Callable[[], T]) -> T:
     """Run `fn` in a worker thread; on Ctrl-C wait for the engine to stop, then raise Interrupted."""
     box: dict[str, Any] = {}
@@ -59,6 +103,7 @@ def run_interruptible(operation: str, fn: Callable[[], T]) -> T:
             if interrupted:  # a second Ctrl-C: stop waiting
                 raise Interrupted(operation, "stopped waiting for the engine") from None
             interrupted = True
+            forward_interrupt()
     if interrupted:
         detail = str(box.get("error", "")).strip().splitlines()
         raise Interrupted(operation, detail[0] if detail else "")

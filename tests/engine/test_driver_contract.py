@@ -191,3 +191,24 @@ def test_recorded_streams_through_the_cli_event_log(tmp_path: Path, version: str
     with pytest.raises(DiagnosticError):
         driver.up(stack, seen.append)
     assert any(getattr(e, "res_op_failed_event", None) is not None for e in seen)
+
+
+def test_an_interrupt_only_runctl_got_is_passed_to_the_cli(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    got = tmp_path / "got-sigint"
+    cli = tmp_path / "pulumi"  # a stand-in named like the CLI, so its process name is `pulumi`
+    cli.write_text(f"#!/bin/sh\ntrap 'touch {got}; exit 0' INT\nwhile true; do sleep 0.05; done\n")
+    cli.chmod(0o755)
+    proc = subprocess.Popen([str(cli)], stdin=subprocess.DEVNULL)  # not a terminal: nothing else sends it
+    try:
+        deadline = time.monotonic() + 10
+        while proc.pid not in driver._cli_children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert driver.forward_interrupt() == [proc.pid]
+        proc.wait(10)
+        assert got.exists()
+    finally:
+        proc.kill()
+        proc.wait()
