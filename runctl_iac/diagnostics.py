@@ -79,6 +79,21 @@ CODES: dict[str, str] = {
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
+    # E07xx / W07xx: engine (apply, destroy, refresh, status, recover, doctor, local target)
+    "E0701": "Pulumi CLI not found or too old",
+    "E0702": "stack locked by another update",
+    "E0703": "pending operations from an interrupted update",
+    "E0704": "AWS credentials missing, invalid or expired",
+    "E0705": "Pulumi plugin missing and not installable",
+    "E0706": "AWS refused the change (capacity, quota, permission)",
+    "E0707": "engine operation failed",
+    "E0708": "confirmation needed: no terminal and no --yes",
+    "E0709": "--plan document does not match the spec being applied",
+    "E0710": "backend, passphrase or snapshot store unusable",
+    "E0711": "stack not found",
+    "E0712": "local emulator not installed or not running",
+    "E0713": "operation interrupted (Ctrl-C)",
+    "W0714": "runctl doctor: something optional is missing",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",

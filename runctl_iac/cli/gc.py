@@ -19,12 +19,11 @@ MIN_AGE_DEFAULT = "30m"
 
 
 def engine_destroyer() -> DestroyStack | None:
-    """The engine's `destroy_stack(project, stack, backend_url)` when the engine can run here, else None.
+    """The engine's `destroy_stack(project, stack, backend_url)` when a Pulumi CLI is installed, else
+    None: an expired stack's resources are then swept by their tags (as when the engine fails)."""
+    from runctl_iac.engine.teardown import gc_destroyer
 
-    Wired to the engine driver (runctl_iac/engine/, issue 9) at merge; until then an expired stack's
-    resources are swept by their tags, which the sweep does anyway when the engine cannot run.
-    """
-    return None
+    return gc_destroyer(Path.cwd())
 
 
 def _min_age(text: str) -> dt.timedelta:

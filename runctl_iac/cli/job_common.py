@@ -79,7 +79,6 @@ def guarded(body: Callable[[], T]) -> T:
 
 
 def open_stack(spec: Path, stack: str | None, stacks_dir: Path | None) -> Opened:
-    from runctl_iac.compiler.provider import LOCAL_ENDPOINT
     from runctl_iac.launch.aws import clients
     from runctl_iac.launch.core import resolve_target
     from runctl_iac.launch.outputs import read_outputs
@@ -87,9 +86,14 @@ def open_stack(spec: Path, stack: str | None, stacks_dir: Path | None) -> Opened
     loaded, graph, plan = load_compiled(spec, stack, stacks_dir)
 
     def body() -> Opened:
-        outputs = read_outputs(graph.project, graph.stack)
+        local = loaded.target == "local"
+        outputs = read_outputs(spec, graph.project, graph.stack, local=local)
         target = resolve_target(graph.project, graph.stack, graph.region, plan, outputs)
-        endpoint = LOCAL_ENDPOINT if loaded.target == "local" else None
+        endpoint = None
+        if local:
+            from runctl_iac.engine.local import local_target
+
+            endpoint = local_target(spec, graph.project, graph.stack)[1]
         return Opened(loaded, graph, target, clients(graph.region, endpoint))
 
     return guarded(body)

@@ -50,6 +50,30 @@ def _error(code_: str, message: str, hint: str, path: str = "training") -> Diagn
     return DiagnosticError([Diagnostic(Severity.ERROR, code_, message, path=path, hint=hint)])
 
 
+def with_account(plan: LaunchPlan, staging_physical: str) -> LaunchPlan:
+    """The plan with the account part of its bucket names filled in.
+
+    Compiled bucket names end with the `<account>` placeholder (`compiler.names`); the applied
+    stack's outputs hold the real names, which differ from the compiled ones only there. The
+    staging bucket's real name therefore gives the account suffix for the checkpoint bucket too.
+    """
+    from dataclasses import replace
+
+    from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER, resolve_account
+
+    compiled = plan.staging_bucket or ""
+    stem = compiled.removesuffix(ACCOUNT_PLACEHOLDER)
+    if stem == compiled or not staging_physical.startswith(stem):
+        return plan  # names compiled without the placeholder (or a foreign staging bucket): as they are
+    suffix = staging_physical[len(stem) :]
+    ckpt = plan.checkpoint_bucket
+    return replace(
+        plan,
+        staging_bucket=staging_physical,
+        checkpoint_bucket=resolve_account(ckpt, suffix) if ckpt is not None else None,
+    )
+
+
 def resolve_target(
     project: str, stack: str, region: str, plan: LaunchPlan, outputs: Mapping[str, Any]
 ) -> Target:
@@ -65,9 +89,10 @@ def resolve_target(
             raise _error("E0803", f"the applied stack has no instance {node.instance_resource}", hint)
         ids.append(str(out["id"]))
         ips.append(str(out["private_ip"]))
-    bucket = (outputs.get("buckets") or {}).get(STAGING_KEY) or plan.staging_bucket
+    bucket = (outputs.get("buckets") or {}).get(STAGING_KEY)
     if not bucket:
         raise _error("E0803", "the applied stack has no staging bucket", hint)
+    plan = with_account(plan, str(bucket))
     volumes = {str(k): str(v) for k, v in (outputs.get("volumes") or {}).items()}
     for node in plan.nodes:
         for mount in node.mounts:

@@ -2,8 +2,8 @@
 
 `runctl apply` hands them over directly (`AppliedStack.outputs`); the other commands
 (launch, logs, job, stop-job, checkpoints) read them from the applied snapshot
-document, `.runctl/snapshots/<project>/<stack>.json` under the project root, from
-its top-level `outputs` key. Shape (exported by the Pulumi program):
+document (`runctl_iac.engine.snapshot`: beside the state, wherever the backend keeps it),
+from its top-level `outputs` key. Shape (exported by the Pulumi program):
 
     instances.<logical id>.{id, private_ip, availability_zone}
     buckets.<bucket key>           physical bucket name (the staging bucket: key `_staging`)
@@ -12,7 +12,6 @@ its top-level `outputs` key. Shape (exported by the Pulumi program):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,18 +57,17 @@ def _missing(message: str, path: Path) -> DiagnosticError:
     )
 
 
-def read_outputs(project: str, stack: str, root: Path | None = None) -> dict[str, Any]:
-    """The applied stack's outputs, from the snapshot document (E0803 when there are none)."""
-    from runctl_iac.plan.base import snapshot_path
+def read_outputs(spec_path: Path, project: str, stack: str, *, local: bool = False) -> dict[str, Any]:
+    """The applied stack's outputs, from the applied snapshot that `runctl apply` writes where the
+    state lives (`runctl_iac.engine.snapshot.read_applied`, found through the same backend settings
+    as apply; `local`: the local emulator's). E0803 when the stack was never applied."""
+    from runctl_iac.engine.settings import backend_for
+    from runctl_iac.engine.snapshot import read_applied
 
-    path = snapshot_path(project, stack, root or Path.cwd())
-    if not path.is_file():
-        raise _missing(f"stack {project}/{stack} has not been applied (no {path.name} snapshot)", path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise _missing(f"the applied snapshot cannot be read: {type(exc).__name__}", path) from None
-    outputs = doc.get("outputs") if isinstance(doc, dict) else None
-    if not isinstance(outputs, dict) or not outputs:
-        raise _missing(f"the applied snapshot of {project}/{stack} holds no stack outputs", path)
-    return outputs
+    applied = read_applied(project, stack, backend_for(spec_path, local=local))
+    where = Path(spec_path)
+    if applied is None:
+        raise _missing(f"stack {project}/{stack} has not been applied (no applied snapshot)", where)
+    if not applied.outputs:
+        raise _missing(f"the applied snapshot of {project}/{stack} holds no stack outputs", where)
+    return dict(applied.outputs)

@@ -92,6 +92,27 @@ class NodeSimulator(FakeSsm):
         return super().send_command(**kwargs)
 
 
+ACCOUNT = "0a1b2c3d"  # the account suffix of this pretend apply (compiler.names)
+
+
+def real(name: str | None) -> str:
+    """A compiled bucket name as the applied stack holds it: the account placeholder filled in."""
+    from runctl_iac.compiler.names import resolve_account
+
+    assert name is not None
+    return resolve_account(name, ACCOUNT)
+
+
+def write_snapshot(project: Path, outputs: dict[str, Any]) -> Path:
+    """The applied snapshot `runctl apply` writes (engine.snapshot): the Graph and the stack outputs."""
+    from runctl_iac.compiler import compile
+    from runctl_iac.spec import load_spec_or_raise
+
+    graph, _ = compile(load_spec_or_raise(project / "spec.yaml"))
+    doc = {"version": 1, "graph": graph.to_json(), "spec_hash": graph.spec_hash(), "outputs": outputs}
+    return write(project / ".runctl" / "snapshots" / "demo" / "dev.json", json.dumps(doc))
+
+
 @pytest.fixture
 def applied(
     project: Path, moto_server: str, fake_aws_credentials: None, monkeypatch: pytest.MonkeyPatch
@@ -106,10 +127,9 @@ def applied(
         .read_text()
         .replace("gpu:\n    type: g5.xlarge", "gpu:\n    type: g5.xlarge\n    count: 2"),
     )
-    graph, plan = compile(load_spec_or_raise(project / "spec.yaml"))
+    _graph, plan = compile(load_spec_or_raise(project / "spec.yaml"))
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
-    bucket = plan.staging_bucket
-    assert bucket is not None
+    bucket = real(plan.staging_bucket)
     fresh_bucket(s3, bucket)
     outputs = {
         "instances": {
@@ -119,10 +139,7 @@ def applied(
         "buckets": {STAGING_KEY: bucket},
         "volumes": {m.volume_resource: "vol-0123456789abcdef0" for n in plan.nodes for m in n.mounts},
     }
-    snap = write(
-        project / ".runctl" / "snapshots" / "demo" / "dev.json",
-        json.dumps({"version": 1, "graph": graph.to_json(), "outputs": outputs}),
-    )
+    snap = write_snapshot(project, outputs)
     assert snap.exists()
     state: dict[str, Any] = {
         "outcomes": {0: ("succeeded", 0), 1: ("succeeded", 0)},
@@ -213,21 +230,19 @@ def test_checkpoints_lists_per_node_and_warns_when_stale(
 
     _graph, plan = compile(load_spec_or_raise(project / "spec.yaml"))
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
-    assert plan.staging_bucket and plan.checkpoint_bucket
-    for b in (plan.staging_bucket, plan.checkpoint_bucket):
+    staging, ckpt = real(plan.staging_bucket), real(plan.checkpoint_bucket)
+    for b in (staging, ckpt):
         fresh_bucket(s3, b)
-    s3.put_object(Bucket=plan.checkpoint_bucket, Key="runctl-checkpoints/node-0/step-1.pt", Body=b"x" * 2048)
+    s3.put_object(Bucket=ckpt, Key="runctl-checkpoints/node-0/step-1.pt", Body=b"x" * 2048)
     run_id = "20260106T000000Z-dddddd"
     status = {"state": "running", "heartbeat": "2099-01-01T00:00:00Z", "started_at": "2026-01-01T00:00:00Z"}
-    s3.put_object(
-        Bucket=plan.staging_bucket, Key=layout.status_key(run_id, 0), Body=json.dumps(status).encode()
-    )
+    s3.put_object(Bucket=staging, Key=layout.status_key(run_id, 0), Body=json.dumps(status).encode())
     outputs = {
         "instances": {n.instance_resource: {"id": "i-1", "private_ip": "10.0.0.1"} for n in plan.nodes},
-        "buckets": {STAGING_KEY: plan.staging_bucket},
+        "buckets": {STAGING_KEY: staging},
         "volumes": {m.volume_resource: "vol-1" for n in plan.nodes for m in n.mounts},
     }
-    write(project / ".runctl" / "snapshots" / "demo" / "dev.json", json.dumps({"outputs": outputs}))
+    write_snapshot(project, outputs)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     run = invoke("checkpoints", "spec.yaml")
     assert run.code == 0, run.stderr
@@ -236,9 +251,7 @@ def test_checkpoints_lists_per_node_and_warns_when_stale(
     assert "warning[W0811]" not in run.stderr  # just synced
     # a running node silent since January: stale heartbeat, and no checkpoint sync for far too long
     status = {"state": "running", "heartbeat": "2026-01-01T00:05:00Z", "started_at": "2026-01-01T00:00:00Z"}
-    s3.put_object(
-        Bucket=plan.staging_bucket, Key=layout.status_key(run_id, 0), Body=json.dumps(status).encode()
-    )
+    s3.put_object(Bucket=staging, Key=layout.status_key(run_id, 0), Body=json.dumps(status).encode())
     job = invoke("job", "spec.yaml")
     assert job.code == 0
     assert "warning[W0812] training: node 0: no heartbeat for" in job.stderr
@@ -256,7 +269,7 @@ def test_aws_failures_are_diagnostics_not_tracebacks(
         "buckets": {STAGING_KEY: "no-such-bucket-for-runctl"},
         "volumes": {"volume.data.gpu.0": "vol-1"},
     }
-    write(project / ".runctl" / "snapshots" / "demo" / "dev.json", json.dumps({"outputs": outputs}))
+    write_snapshot(project, outputs)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     for command in ("job", "logs", "stop-job"):
         run = invoke(command, "spec.yaml")

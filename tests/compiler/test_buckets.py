@@ -9,7 +9,7 @@ from runctl_iac.compiler.buckets import (
     VERSIONING,
 )
 from runctl_iac.compiler.graph import Ref
-from runctl_iac.compiler.names import is_valid_bucket_name
+from runctl_iac.compiler.names import is_valid_bucket_name, resolve_account
 from runctl_iac.spec.model import Bucket, LifecycleRule
 from tests.compiler.helpers import of_type
 from tests.compiler.specs import multi_node, single_node
@@ -34,7 +34,7 @@ def test_every_bucket_blocks_all_public_access_and_is_encrypted() -> None:
         assert enc.properties["bucket"] == Ref(b.id, "bucket")
         [rule] = enc.properties["rules"]
         assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
-        assert is_valid_bucket_name(b.properties["bucket"])
+        assert is_valid_bucket_name(resolve_account(b.properties["bucket"], "0a1b2c3d"))
     assert len(of_type(graph, PUBLIC_ACCESS_BLOCK)) == len(of_type(graph, ENCRYPTION)) == 3
 
 
@@ -99,13 +99,13 @@ def test_training_gets_a_staging_bucket_that_is_scratch_space() -> None:
     graph, launch = compile(multi_node())
     staging = graph.resources["bucket._staging"]
     assert staging.properties == {
-        "bucket": "runctl-llama-dev-staging-705ed7c9",
+        "bucket": "runctl-llama-dev-staging-705ed7c9-<account>",
         "force_destroy": True,
         "tags": {"runctl:role": "staging"},
     }
     assert not staging.options.retain_on_delete and not staging.options.protect
-    assert is_valid_bucket_name(staging.properties["bucket"])
-    assert launch.staging_bucket == "runctl-llama-dev-staging-705ed7c9"
+    assert is_valid_bucket_name(resolve_account(staging.properties["bucket"], "0a1b2c3d"))
+    assert launch.staging_bucket == "runctl-llama-dev-staging-705ed7c9-<account>"
     rules = graph.resources["bucket._staging.lifecycle"].properties["rules"]
     assert rules[0]["filter"] == {"prefix": "runs/"} and rules[0]["expiration"] == {"days": 30}
     assert graph.resources["bucket._staging.versioning"].properties["versioning_configuration"] == {

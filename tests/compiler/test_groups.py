@@ -45,9 +45,9 @@ def test_policy_grants_exactly_the_specs_buckets_and_the_stacks_parameters() -> 
     graph, _ = compile(multi_node())
     doc = policy(graph, "trainer")
     own = {
-        "arn:aws:s3:::runctl-llama-dev-checkpoints",
-        "arn:aws:s3:::runctl-llama-dev-scratch",
-        "arn:aws:s3:::runctl-llama-dev-staging-705ed7c9",  # the staging bucket
+        "arn:aws:s3:::runctl-llama-dev-checkpoints-<account>",
+        "arn:aws:s3:::runctl-llama-dev-scratch-<account>",
+        "arn:aws:s3:::runctl-llama-dev-staging-705ed7c9-<account>",  # the staging bucket
     }
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
     assert set(by_sid["ListOwnBuckets"]["Resource"]) == own
@@ -86,8 +86,8 @@ def test_policy_without_buckets_only_reads_parameters() -> None:
 def test_policy_with_training_grants_the_staging_bucket() -> None:
     graph, _ = compile(single_node(buckets={}))
     assert statement_resources(policy(graph, "box")) == {
-        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f",
-        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f/*",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f-<account>",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f-<account>/*",
         "arn:aws:ssm:us-east-1:*:parameter/runctl/quick/dev/*",
     }
 
@@ -95,14 +95,14 @@ def test_policy_with_training_grants_the_staging_bucket() -> None:
 def test_code_in_an_own_bucket_needs_no_extra_grant() -> None:
     spec = single_node(
         buckets={"code": Bucket("code")},
-        training=Training(group="box", run="x", code="s3://runctl-quick-dev-code/src"),
+        training=Training(group="box", run="x", code="s3://runctl-quick-dev-code-<account>/src"),
     )
     doc = policy(compile(spec)[0], "box")
     assert statement_resources(doc) == {
-        "arn:aws:s3:::runctl-quick-dev-code",
-        "arn:aws:s3:::runctl-quick-dev-code/*",
-        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f",
-        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f/*",
+        "arn:aws:s3:::runctl-quick-dev-code-<account>",
+        "arn:aws:s3:::runctl-quick-dev-code-<account>/*",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f-<account>",
+        "arn:aws:s3:::runctl-quick-dev-staging-d74ec87f-<account>/*",
         "arn:aws:ssm:us-east-1:*:parameter/runctl/quick/dev/*",
     }
 

@@ -237,3 +237,24 @@ def test_a_node_that_never_reports_is_given_up(moto_server: str, tmp_path: Path)
     assert [s.state for s in statuses] == ["pending"]
     [d] = core.outcome(clients, target.bucket, run_id, statuses)
     assert d.code == "E0808" and "never reported a status" in d.message
+
+
+def test_bucket_names_get_the_account_suffix_from_the_applied_staging_bucket() -> None:
+    """Compiled bucket names end with `<account>`; the outputs hold the real staging bucket name, which
+    fixes the suffix for the checkpoint bucket too (the name the nodes sync to)."""
+    from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER
+    from runctl_iac.launch.core import resolve_target, with_account
+
+    _graph, plan = compiled(spec(count=1, training=full_training(), volumes=True))
+    assert plan.staging_bucket and plan.staging_bucket.endswith(ACCOUNT_PLACEHOLDER)
+    assert plan.checkpoint_bucket and plan.checkpoint_bucket.endswith(ACCOUNT_PLACEHOLDER)
+    real_staging = plan.staging_bucket.replace(ACCOUNT_PLACEHOLDER, "77aa88bb")
+    outputs = {
+        "instances": {n.instance_resource: {"id": "i-1", "private_ip": "10.0.0.1"} for n in plan.nodes},
+        "buckets": {"_staging": real_staging},
+        "volumes": {m.volume_resource: "vol-1" for n in plan.nodes for m in n.mounts},
+    }
+    target = resolve_target("demo", "dev", "us-east-1", plan, outputs)
+    assert target.bucket == real_staging
+    assert target.plan.checkpoint_bucket == plan.checkpoint_bucket.replace(ACCOUNT_PLACEHOLDER, "77aa88bb")
+    assert with_account(plan, "some-foreign-bucket") == plan  # not this stack's name: left as compiled

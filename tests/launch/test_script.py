@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from runctl_iac.compiler.names import resolve_account
+from runctl_iac.launch.core import with_account
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, render_values
 from tests.launch.plans import HOSTILE, compiled, full_training, spec
 
@@ -21,11 +23,15 @@ def _shellcheck(text: str, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout
 
 
+ACCOUNT = "0a1b2c3d"  # the account suffix of a pretend apply (compiler.names)
+
+
 def _render(count: int = 1, hostile: bool = False, runtime: bool = True, rank: int = 0) -> str:
     training = full_training(run=HOSTILE, setup=HOSTILE) if hostile else full_training()
     graph, plan = compiled(spec(count=count, training=training, volumes=True))
     rt = None
-    if runtime:
+    if runtime:  # after apply: bucket names carry the account suffix (launch.core.with_account)
+        plan = with_account(plan, resolve_account(plan.staging_bucket or "", ACCOUNT))
         rt = Runtime(
             run_id="20260101T000000Z-abcdef",
             bucket="bucket-x",
@@ -78,11 +84,12 @@ def test_values_per_rank_and_no_secret_values() -> None:
     )
     assert got == ["1", "2", "10.0.0.1,10.0.0.2", "API_TOKEN", "/runctl/demo/dev/API_TOKEN"]
     assert "ACCEL_COUNT=1" in text and "ACCEL_MODEL='NVIDIA A10G'" in text
-    assert "CHECKPOINT_S3_BASE=s3://runctl-demo-dev-ckpt/runctl-checkpoints/" in text
+    assert f"CHECKPOINT_S3_BASE=s3://runctl-demo-dev-ckpt-{ACCOUNT}/runctl-checkpoints/" in text
 
 
 def test_one_script_serves_every_node_with_the_rank_as_argument() -> None:
     _graph, plan = compiled(spec(count=3, training=full_training(), volumes=True))
+    plan = with_account(plan, resolve_account(plan.staging_bucket or "", ACCOUNT))
     ids = {m.volume_resource: f"vol-{n.rank}" for n in plan.nodes for m in n.mounts}
     rt = Runtime("20260101T000000Z-abcdef", "b", ("10.0.0.1", "10.0.0.2", "10.0.0.3"), volume_ids=ids)
     text = render_script(plan, None, project="demo", stack="dev", region="us-east-1", runtime=rt)
@@ -96,7 +103,8 @@ def test_one_script_serves_every_node_with_the_rank_as_argument() -> None:
             text=True,
             check=True,
         )
-        assert out.stdout == f"{rank}|vol-{rank}|s3://runctl-demo-dev-ckpt/runctl-checkpoints/node-{rank}/"
+        ckpt = f"s3://runctl-demo-dev-ckpt-{ACCOUNT}/runctl-checkpoints/node-{rank}/"
+        assert out.stdout == f"{rank}|vol-{rank}|{ckpt}"
 
 
 def test_offline_script_reads_launch_values_from_the_environment() -> None:
