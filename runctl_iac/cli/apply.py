@@ -94,6 +94,9 @@ def apply(
         from runctl_iac.engine.local import local_target
         from runctl_iac.plan.config import load_project_config
 
+        from runctl_iac.engine.command import pulumi_command
+
+        pulumi_command()  # E0701 (no CLI, or too old) before a passphrase is generated for nothing
         endpoint = None
         if loaded.target == "local":
             tgt, endpoint = local_target(spec, graph.project, graph.stack)

@@ -163,6 +163,9 @@ def test_without_the_cli_apply_says_how_to_install(project: Path, monkeypatch: p
     run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
     assert run.code == 1
     assert "E0701" in run.stderr and "runctl doctor --install" in run.stderr
+    monkeypatch.delenv("RUNCTL_PASSPHRASE")  # nothing is generated for an apply that cannot run
+    assert invoke("apply", "spec.yaml", "--yes", "--no-launch").code == 1
+    assert not (project / ".runctl" / "passphrase").exists()
 
 
 def test_bucket_names_get_the_account_suffix_once(fake: fp.FakePulumi, project: Path) -> None:

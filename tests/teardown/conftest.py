@@ -27,3 +27,11 @@ def aws(moto_server: str, fake_aws_credentials: None, monkeypatch: pytest.Monkey
 def project() -> str:
     """A project name no other test uses."""
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def no_engine_destroyer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`runctl gc` here never finds a Pulumi CLI, whether or not this machine has one, so expired
+    stacks are swept by their tags. The engine path is tested with an injected destroyer
+    (test_gc_moto.py) and in tests/engine/test_teardown_destroy.py."""
+    monkeypatch.setattr("runctl_iac.cli.gc.engine_destroyer", lambda: None)
