@@ -91,10 +91,9 @@ def apply(
         ui.warn(warnings)
     try:
         from runctl_iac.engine.account import caller_account
+        from runctl_iac.engine.command import pulumi_command
         from runctl_iac.engine.local import local_target
         from runctl_iac.plan.config import load_project_config
-
-        from runctl_iac.engine.command import pulumi_command
 
         pulumi_command()  # E0701 (no CLI, or too old) before a passphrase is generated for nothing
         endpoint = None
