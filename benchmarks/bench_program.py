@@ -34,13 +34,19 @@ sys.path.insert(0, str(ROOT))
 
 from runctl_iac.compiler import compile as compile_spec  # noqa: E402
 from runctl_iac.compiler.graph import Config, Graph, Invoke, Ref, SecretEnv, encode_value  # noqa: E402
+from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER, resolve_account  # noqa: E402
 from runctl_iac.engine import args as argsmod  # noqa: E402
 from runctl_iac.engine import make_program, secret_env_names  # noqa: E402
-from runctl_iac.engine.program import PROVIDER_TYPE, SPEC_HASH_OUTPUT  # noqa: E402
+from runctl_iac.engine.program import (  # noqa: E402
+    PROVIDER_TYPE,
+    SPEC_HASH_OUTPUT,
+    uses_account,
+)
 from runctl_iac.spec import load_spec_or_raise  # noqa: E402
 from tests.engine.pulumi_mocks import run_program  # noqa: E402
 
 TARGET_SHARE = 0.20
+BENCH_ACCOUNT = "0a1b2c3d"  # the account suffix of bucket names (stack config runctl:accountSuffix)
 
 
 class _Gen:
@@ -81,6 +87,8 @@ class _Gen:
         if isinstance(v, (list, tuple)):
             item = shape.item if shape.kind == "seq" and shape.item else shape
             return "[" + ", ".join(self.value(x, item) for x in v) + "]"
+        if isinstance(v, str) and ACCOUNT_PLACEHOLDER in v:  # bucket names: the account suffix filled in
+            return repr(resolve_account(v, BENCH_ACCOUNT))
         return repr(v)
 
     def invoke(self, inv: Invoke) -> str:
@@ -195,7 +203,10 @@ def _load(path: Path, stack: str) -> tuple[Graph, dict[str, str]]:
     graph, _ = compile_spec(spec)
     for name in secret_env_names(graph):
         os.environ.setdefault(name, f"bench-{name.lower()}")
-    return graph, ({"runctl:expiresAt": "2030-01-01T00:00:00Z"} if spec.ttl is not None else {})
+    config = {"runctl:accountSuffix": BENCH_ACCOUNT} if uses_account(graph) else {}
+    if spec.ttl is not None:
+        config["runctl:expiresAt"] = "2030-01-01T00:00:00Z"
+    return graph, config
 
 
 def bench(path: Path, stack: str, reps: int) -> dict[str, Any]:
