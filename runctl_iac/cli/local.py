@@ -10,7 +10,10 @@ import typer
 from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK
 
 local_app = typer.Typer(
-    help="The local AWS emulator for `target: local` specs (a moto server on 127.0.0.1).",
+    help=(
+        "The local AWS emulator for `target: local` specs (a moto server on 127.0.0.1).\n\n"
+        "Example:\n\n    runctl local start && runctl apply examples/local.yaml --yes && runctl local stop"
+    ),
     no_args_is_help=True,
 )
 
