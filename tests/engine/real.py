@@ -98,3 +98,55 @@ def stack_for(
     )
     stack.set_config("runctl:expiresAt", auto.ConfigValue(EXPIRES_AT))
     return stack
+
+
+def local_spec(tmp_path: Path, name: str, edit: Any = None) -> Path:
+    """examples/local.yaml under another project name (so retained buckets of different tests
+    never collide in one moto server), optionally edited by `edit(dict)`; written to tmp_path."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "examples" / "local.yaml").read_text())
+    if True in doc.get("training", {}):  # PyYAML reads YAML 1.1, where a bare `on` is true
+        doc["training"]["on"] = doc["training"].pop(True)
+    doc["name"] = name
+    doc["buckets"] = {f"{name}-data": doc["buckets"].pop("local-demo-artifacts")}
+    if "training" in doc:
+        doc["training"]["checkpoints"]["bucket"] = f"{name}-data"
+    if edit is not None:
+        edit(doc)
+    path = tmp_path / f"{name}-{len(list(tmp_path.glob('*.yaml')))}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def compile_spec(path: Path, stack: str = "ci") -> Graph:
+    from runctl_iac.compiler import compile
+    from runctl_iac.spec import load_spec_or_raise
+
+    return compile(load_spec_or_raise(path, stack=stack))[0]
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def live_instances(endpoint: str, project: str) -> dict[str, dict[str, Any]]:
+    """Running (not terminated) instances tagged with the project, by id (orphans show up too)."""
+    ec2 = aws_client("ec2", endpoint)
+    out = {}
+    for r in ec2.describe_instances(Filters=[{"Name": "tag:runctl:project", "Values": [project]}])[
+        "Reservations"
+    ]:
+        for i in r["Instances"]:
+            if i["State"]["Name"] not in ("terminated", "shutting-down"):
+                tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+                out[i["InstanceId"]] = {**i, "TagMap": tags}
+    return out

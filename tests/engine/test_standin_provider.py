@@ -201,6 +201,21 @@ def test_invokes_answer_from_moto(provider: Provider, moto_server: str) -> None:
         call("aws:ec2/getNothing:getNothing", {})
 
 
+def test_preview_creates_and_updates_touch_nothing(provider: Provider, ec2: Any) -> None:
+    before = ec2.describe_instances()["Reservations"]
+    token = "aws:ec2/instance:Instance"
+    props = to_struct({"ami": "ami-x", "instanceType": "t3.medium"})
+    resp = provider.Create(
+        provider_pb2.CreateRequest(urn=urn(token, "i.preview"), properties=props, preview=True), Context()
+    )
+    assert resp.id == "" and from_struct(resp.properties) == {"ami": "ami-x", "instanceType": "t3.medium"}
+    req = provider_pb2.UpdateRequest(
+        id="i-0nothing", urn=urn(token, "i.preview"), olds=props, news=props, preview=True
+    )
+    assert from_struct(provider.Update(req, Context()).properties)["instanceType"] == "t3.medium"
+    assert ec2.describe_instances()["Reservations"] == before
+
+
 def test_check_autonames_and_adds_default_tags(provider: Provider) -> None:
     role = Res(provider, "aws:iam/role:Role", "role.worker")
     checked = role.check({"assumeRolePolicy": "{}", "tags": {"Name": "x"}})

@@ -165,10 +165,13 @@ class Instance(Handler):
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
         try:
-            aws.client("ec2").terminate_instances(InstanceIds=[rid])
+            changes = aws.client("ec2").terminate_instances(InstanceIds=[rid])["TerminatingInstances"]
         except Exception as err:
-            if error_code(err) not in GONE:
-                raise
+            if error_code(err) in GONE:
+                return
+            raise
+        if not changes or self._describe(aws, rid) is not None:
+            raise RuntimeError(f"stand-in aws provider: {rid} is not terminating after TerminateInstances")
 
 
 class Volume(Handler):

@@ -190,7 +190,9 @@ class BucketEncryption(_BucketConfig):
 
     def get(self, aws: Aws, bucket: str) -> Props | None:
         conf = aws.client("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-        return {"rules": camel(conf["Rules"])}
+        # moto adds `BucketKeyEnabled: false`; keep what the rule says, in the inputs' shape
+        rules = [{k: v for k, v in rule.items() if v is not False} for rule in camel(conf["Rules"])]
+        return {"rules": rules}
 
     def remove(self, aws: Aws, bucket: str) -> None:
         aws.client("s3").delete_bucket_encryption(Bucket=bucket)

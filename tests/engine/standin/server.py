@@ -179,6 +179,10 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
     @_rpc
     def Create(self, request: Any, context: Any) -> Any:
         inputs = from_struct(request.properties)
+        if request.preview:
+            # the engine previews creates even when Configure said supportsPreview=False (it does
+            # after a Handshake): answer with the inputs, computed outputs unknown, and touch nothing
+            return provider_pb2.CreateResponse(properties=to_struct(inputs))
         rid, computed = self._handler(_type(request)).create(self._configured(), inputs, _name(request))
         return provider_pb2.CreateResponse(id=rid, properties=to_struct({**inputs, **computed}))
 
@@ -194,6 +198,8 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
     @_rpc
     def Update(self, request: Any, context: Any) -> Any:
         olds, news = from_struct(request.olds), from_struct(request.news)
+        if request.preview:
+            return provider_pb2.UpdateResponse(properties=to_struct({**olds, **news}))
         keys = list(changed(olds, news, from_struct(request.old_inputs)))
         computed = self._handler(_type(request)).update(self._configured(), request.id, olds, news, keys)
         return provider_pb2.UpdateResponse(properties=to_struct({**news, **computed}))
