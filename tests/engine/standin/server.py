@@ -17,9 +17,12 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import json
+import os
 import secrets
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any, TypeVar
@@ -184,6 +187,8 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             # after a Handshake): answer with the inputs, computed outputs unknown, and touch nothing
             return provider_pb2.CreateResponse(properties=to_struct(inputs))
         rid, computed = self._handler(_type(request)).create(self._configured(), inputs, _name(request))
+        # test hook: the resource exists in moto, the engine does not know yet (interrupted-update tests)
+        time.sleep(float(os.environ.get("RUNCTL_STANDIN_CREATE_DELAY", "0")))
         return provider_pb2.CreateResponse(id=rid, properties=to_struct({**inputs, **computed}))
 
     @_rpc
@@ -224,6 +229,14 @@ def serve() -> None:
     print(port, flush=True)  # the engine reads the port from the plugin's first line of output
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: server.stop(grace=1))
+    parent = os.getppid()
+
+    def orphaned() -> None:  # an engine killed with SIGKILL cannot stop its plugins: notice it
+        while os.getppid() == parent:
+            time.sleep(1)
+        server.stop(grace=0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
     server.wait_for_termination()
 
 
