@@ -12,6 +12,7 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -88,8 +89,9 @@ CLI_MISSING = (
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `engine` drive the real Pulumi CLI, with the stand-in aws plugin from
     tests/engine/standin/ (they put it on the CLI's PATH themselves). Without a CLI they are
-    skipped with the reason; `make test-engine` sets RUNCTL_REQUIRE_ENGINE=1, and then a missing
-    CLI fails the run instead, so CI never skips them silently."""
+    skipped, with the reason printed once (pytest_terminal_summary); `make test-engine` sets
+    RUNCTL_REQUIRE_ENGINE=1, and then a missing CLI fails the run instead, so CI never skips
+    them silently."""
     engine_items = [i for i in items if i.get_closest_marker("engine")]
     if not engine_items or shutil.which("pulumi") is not None:
         return
@@ -97,3 +99,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"engine tests required (RUNCTL_REQUIRE_ENGINE=1) but {CLI_MISSING}")
     for item in engine_items:
         item.add_marker(pytest.mark.skip(reason=CLI_MISSING))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Fold the engine skips into one line of the `-ra` summary (they come from every engine test file)."""
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and str(longrepr[2]).endswith(CLI_MISSING):
+            report.longrepr = ("tests/engine", None, longrepr[2])
