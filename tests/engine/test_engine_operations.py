@@ -152,7 +152,10 @@ def test_sigint_leaves_a_consistent_state_and_a_later_up_completes(tmp_path: Pat
     deployment = _state_is_consistent(stack, engine_moto, "interrupted")
     assert len(deployment["resources"]) < len(graph.resources) + 1, "the update was not interrupted"
     pending = deployment.get("pending_operations") or []
-    if _locks(state):  # the CLI was stopped before it could release its lock: what `runctl recover` clears
+    # Observed with v3.274.1 and an inline program: Ctrl-C to the whole group (the program's Python
+    # process dies with the CLI) leaves no pending operation but leaves the file backend's lock
+    # behind, which `runctl recover` has to clear; the test accepts either state of both.
+    if _locks(state):
         for lock in _locks(state):
             lock.unlink()
     if pending:

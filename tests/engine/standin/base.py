@@ -81,3 +81,8 @@ def camel(value: Any) -> Any:
     if isinstance(value, list):
         return [camel(v) for v in value]
     return value
+
+
+def user_tags(aws: Aws, live: Mapping[str, str]) -> dict[str, str] | None:
+    """pulumi-aws's `tags` output: the live tags that are not the provider's default tags."""
+    return {k: v for k, v in live.items() if aws.default_tags.get(k) != v} or None

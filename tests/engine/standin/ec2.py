@@ -14,6 +14,7 @@ from tests.engine.standin.base import (
     short_hash,
     tag_list,
     tag_map,
+    user_tags,
 )
 from tests.engine.standin.wire import reveal
 
@@ -34,11 +35,6 @@ def _sync_tags(aws: Aws, rid: str, old: dict[str, str], new: dict[str, str]) -> 
     upsert = {k: v for k, v in new.items() if old.get(k) != v}
     if upsert:
         ec2.create_tags(Resources=[rid], Tags=tag_list(upsert))
-
-
-def _user_tags(aws: Aws, live: dict[str, str]) -> dict[str, str]:
-    """pulumi-aws's `tags` output: the live tags that are not the provider's default tags."""
-    return {k: v for k, v in live.items() if aws.default_tags.get(k) != v}
 
 
 class Instance(Handler):
@@ -113,7 +109,7 @@ class Instance(Handler):
             **self._outputs(aws, inst),
             "instanceType": inst["InstanceType"],
             "vpcSecurityGroupIds": sorted(g["GroupId"] for g in inst.get("SecurityGroups", [])),
-            "tags": _user_tags(aws, live) or None,
+            "tags": user_tags(aws, live),
             "tagsAll": live,
         }
 
@@ -213,7 +209,7 @@ class Volume(Handler):
                 return None
             raise
         live = tag_map(vol.get("Tags"))
-        return {**self._outputs(aws, vol), "tags": _user_tags(aws, live) or None, "tagsAll": live}
+        return {**self._outputs(aws, vol), "tags": user_tags(aws, live), "tagsAll": live}
 
     def update(self, aws: Aws, rid: str, olds: Props, news: Props, changed: list[str]) -> Props:
         n, o = reveal(news), reveal(olds)
@@ -339,7 +335,7 @@ class SecurityGroup(Handler):
                 return None
             raise
         live = tag_map(group.get("Tags"))
-        return {**self._outputs(aws, rid), "tags": _user_tags(aws, live) or None, "tagsAll": live}
+        return {**self._outputs(aws, rid), "tags": user_tags(aws, live), "tagsAll": live}
 
     def update(self, aws: Aws, rid: str, olds: Props, news: Props, changed: list[str]) -> Props:
         n, o = reveal(news), reveal(olds)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from tests.engine.standin.aws import Aws
-from tests.engine.standin.base import Handler, Props, Unsupported, short_hash, tag_list, tag_map
-from tests.engine.standin.s3 import _gone, _user_tags
+from tests.engine.standin.base import Handler, Props, Unsupported, short_hash, tag_list, tag_map, user_tags
+from tests.engine.standin.s3 import gone
 from tests.engine.standin.wire import reveal
 
 
@@ -38,14 +38,14 @@ class Role(Handler):
         try:
             role = aws.client("iam").get_role(RoleName=rid)["Role"]
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         live = tag_map(role.get("Tags"))
         return {
             **self._outputs(role),
             "description": role.get("Description"),
-            "tags": _user_tags(aws, live),
+            "tags": user_tags(aws, live),
             "tagsAll": live,
         }
 
@@ -71,7 +71,7 @@ class Role(Handler):
         try:
             aws.client("iam").delete_role(RoleName=rid)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 
@@ -91,7 +91,7 @@ class RolePolicy(Handler):
         try:
             aws.client("iam").get_role_policy(RoleName=role, PolicyName=name)
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         return {}
@@ -108,7 +108,7 @@ class RolePolicy(Handler):
         try:
             aws.client("iam").delete_role_policy(RoleName=role, PolicyName=name)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 
@@ -128,7 +128,7 @@ class RolePolicyAttachment(Handler):
             )
             arns = {p["PolicyArn"] for page in pages for p in page["AttachedPolicies"]}
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         return {} if o["policyArn"] in arns else None
@@ -141,7 +141,7 @@ class RolePolicyAttachment(Handler):
         try:
             aws.client("iam").detach_role_policy(RoleName=o["role"], PolicyArn=o["policyArn"])
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 
@@ -165,7 +165,7 @@ class InstanceProfile(Handler):
         try:
             profile = aws.client("iam").get_instance_profile(InstanceProfileName=rid)["InstanceProfile"]
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         roles = [r["RoleName"] for r in profile.get("Roles", [])]
@@ -191,7 +191,7 @@ class InstanceProfile(Handler):
                 iam.remove_role_from_instance_profile(InstanceProfileName=rid, RoleName=role["RoleName"])
             iam.delete_instance_profile(InstanceProfileName=rid)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 
@@ -232,7 +232,7 @@ class Parameter(Handler):
         try:
             p = ssm.get_parameter(Name=rid, WithDecryption=True)["Parameter"]
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         live = tag_map(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=rid).get("TagList"))
@@ -240,7 +240,7 @@ class Parameter(Handler):
             **self._outputs(aws, rid, p["Version"]),
             "value": p["Value"],
             "type": p["Type"],
-            "tags": _user_tags(aws, live),
+            "tags": user_tags(aws, live),
             "tagsAll": live,
         }
 
@@ -263,7 +263,7 @@ class Parameter(Handler):
         try:
             aws.client("ssm").delete_parameter(Name=rid)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 

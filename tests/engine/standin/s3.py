@@ -14,6 +14,7 @@ from tests.engine.standin.base import (
     pascal,
     tag_list,
     tag_map,
+    user_tags,
 )
 from tests.engine.standin.wire import reveal
 
@@ -28,12 +29,8 @@ GONE = {
 }
 
 
-def _gone(err: Exception) -> bool:
+def gone(err: Exception) -> bool:
     return error_code(err) in GONE
-
-
-def _user_tags(aws: Aws, live: dict[str, str]) -> dict[str, str] | None:
-    return {k: v for k, v in live.items() if aws.default_tags.get(k) != v} or None
 
 
 class Bucket(Handler):
@@ -73,11 +70,11 @@ class Bucket(Handler):
         try:
             aws.client("s3").head_bucket(Bucket=rid)
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
         live = self._tags(aws, rid)
-        return {**self._outputs(aws, rid), "tags": _user_tags(aws, live), "tagsAll": live}
+        return {**self._outputs(aws, rid), "tags": user_tags(aws, live), "tagsAll": live}
 
     def update(self, aws: Aws, rid: str, olds: Props, news: Props, changed: list[str]) -> Props:
         other = set(changed) - {"tags", "tagsAll", "forceDestroy"}
@@ -104,7 +101,7 @@ class Bucket(Handler):
                         s3.delete_objects(Bucket=rid, Delete={"Objects": doomed})
             s3.delete_bucket(Bucket=rid)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
 
@@ -124,7 +121,7 @@ class _BucketConfig(Handler):
         try:
             return self.get(aws, rid)
         except Exception as err:
-            if _gone(err):
+            if gone(err):
                 return None
             raise
 
@@ -132,7 +129,7 @@ class _BucketConfig(Handler):
         try:
             self.remove(aws, rid)
         except Exception as err:
-            if not _gone(err):
+            if not gone(err):
                 raise
 
     def put(self, aws: Aws, bucket: str, i: Props) -> None:
