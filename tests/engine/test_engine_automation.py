@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.real import aws_client, compile_spec, live_instances, local_spec, stack_for
+from tests.engine.real import ROOT, aws_client, compile_spec, live_instances, local_spec, stack_for
 
 pytestmark = pytest.mark.engine
 
@@ -130,3 +130,55 @@ def test_apply_edit_refresh_destroy(tmp_path: Path, engine_moto: str) -> None:
         work_dir=str(tmp_path / "work"), pulumi_home=str(home), env_vars=s.workspace.env_vars
     )
     assert "ci" not in {st.name for st in ws.list_stacks()}
+
+
+def test_the_llama_example_on_the_local_target(
+    tmp_path: Path, engine_moto: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every type and option of the biggest example (snapshot-backed volumes with IOPS and
+    throughput, spot with a max price, lifecycle rules, secrets, retained buckets) through the
+    engine, on the local target; destroy leaves the retained buckets."""
+    import yaml
+
+    ec2 = aws_client("ec2", engine_moto)
+    seed = ec2.create_volume(AvailabilityZone="us-east-1a", Size=500, VolumeType="gp3")
+    snapshot = ec2.create_snapshot(VolumeId=seed["VolumeId"])["SnapshotId"]
+    doc = yaml.safe_load((ROOT / "examples" / "llama-finetune.yaml").read_text())
+    doc["training"]["on"] = doc["training"].pop(True)  # PyYAML reads YAML 1.1: a bare `on` is true
+    doc.update(target="local", name="llama-local")
+    doc["volumes"]["data"]["from_snapshot"] = snapshot
+    spec = tmp_path / "llama-local.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    for name in ("HF_TOKEN", "WANDB_API_KEY"):
+        monkeypatch.setenv(name, f"fake-{name.lower()}")
+    (tmp_path / "state").mkdir()
+    graph = compile_spec(spec)
+    stack = stack_for(
+        graph, tmp_path / "work", engine_moto, f"file://{tmp_path / 'state'}", tmp_path / "home"
+    )
+    assert stack.up().summary.resource_changes == {"create": len(graph.resources) + 1}
+
+    nodes = live_instances(engine_moto, "llama-local")
+    assert {n["InstanceType"] for n in nodes.values()} == {"g5.12xlarge"} and len(nodes) == 2
+    data = [v for v in _all_volumes(engine_moto, "llama-local") if v.get("SnapshotId") == snapshot]
+    assert len(data) == 2 and {(v["Size"], v["Iops"], v["Throughput"]) for v in data} == {(500, 6000, 500)}
+    s3 = aws_client("s3", engine_moto)
+    buckets = stack.outputs()["buckets"].value
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=buckets["llama-checkpoints"])["Rules"]
+    assert rules[0]["Expiration"]["Days"] == 7 and rules[0]["Filter"]["Prefix"] == "scratch/"
+    ssm = aws_client("ssm", engine_moto)
+    token = ssm.get_parameter(Name="/runctl/llama-local/ci/HF_TOKEN", WithDecryption=True)["Parameter"]
+    assert token["Type"] == "SecureString" and token["Value"] == "fake-hf_token"
+
+    stack.destroy(remove=True)
+    assert live_instances(engine_moto, "llama-local") == {}
+    assert set(buckets.values()) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}  # retain: true
+    assert not ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Option": "BeginsWith", "Values": ["/runctl/llama-local/"]}]
+    )["Parameters"]
+
+
+def _all_volumes(endpoint: str, project: str) -> list[dict[str, Any]]:
+    ec2 = aws_client("ec2", endpoint)
+    tag = [{"Name": "tag:runctl:project", "Values": [project]}]
+    return list(ec2.describe_volumes(Filters=tag)["Volumes"])
