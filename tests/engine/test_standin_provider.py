@@ -412,3 +412,16 @@ def test_plugin_prints_its_port_and_answers() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_diff_config_replaces_only_on_a_region_change(moto_server: str) -> None:
+    old = provider_config(moto_server)
+
+    def diff(new: dict[str, Any]) -> Any:
+        req = provider_pb2.DiffRequest(olds=to_struct(old), news=to_struct(new), old_inputs=to_struct(old))
+        return Provider().DiffConfig(req, Context())
+
+    assert diff(old).changes == Diff.DIFF_NONE
+    moved = diff({**old, "endpoints": json.dumps([{"ec2": "http://127.0.0.1:1"}])})
+    assert moved.changes == Diff.DIFF_SOME and list(moved.diffs) == ["endpoints"] and not moved.replaces
+    assert list(diff({**old, "region": "eu-west-1"}).replaces) == ["region"]
