@@ -19,7 +19,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from runctl_iac.compiler import compile
 from runctl_iac.spec import load_spec_or_raise
-from tests.engine.standin.aws import Aws, ConfigError
+from tests.engine.standin.aws import DEFAULT_IMAGE_PARAMETER, Aws, ConfigError
 from tests.engine.standin.server import HANDLERS, Provider
 from tests.engine.standin.wire import SECRET_SIG, SIG, UNKNOWN, Secret, from_struct, to_struct
 
@@ -179,15 +179,19 @@ def test_invokes_answer_from_moto(provider: Provider, moto_server: str) -> None:
         req = provider_pb2.InvokeRequest(tok=tok, args=to_struct(args))
         return from_struct(getattr(provider.Invoke(req, Context()), "return"))
 
-    images = {i["ImageId"] for i in client("ec2", moto_server).describe_images(Owners=["amazon"])["Images"]}
+    ec2 = client("ec2", moto_server)
+
+    def known(image: str) -> bool:
+        return [i["ImageId"] for i in ec2.describe_images(ImageIds=[image])["Images"]] == [image]
+
     al2023 = call(
         "aws:ssm/getParameter:getParameter",
         {"name": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"},
     )
-    assert al2023["value"] in images  # moto ships this public parameter and the image it names
+    assert known(al2023["value"])  # moto ships this public parameter and the image it names
     dlami_name = "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04/latest"
     dlami = call("aws:ssm/getParameter:getParameter", {"name": dlami_name + "/ami-id"})
-    assert dlami["value"] in images  # a parameter moto lacks: answered with an image moto knows
+    assert known(dlami["value"])  # a parameter moto lacks: answered with an image moto knows
     offers = call(
         "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings",
         {
@@ -279,8 +283,9 @@ def test_bucket_lifecycle_in_moto(provider: Provider, moto_server: str) -> None:
     assert bucket.id not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
-def test_instance_volume_and_attachment_in_moto(provider: Provider, ec2: Any) -> None:
-    ami = sorted(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"])[0]
+def test_instance_volume_and_attachment_in_moto(provider: Provider, ec2: Any, moto_server: str) -> None:
+    ssm = client("ssm", moto_server)
+    ami = ssm.get_parameter(Name=DEFAULT_IMAGE_PARAMETER)["Parameter"]["Value"]
     sg = Res(provider, "aws:ec2/securityGroup:SecurityGroup", "sg.unit")
     sg.create(
         {

@@ -95,11 +95,14 @@ class Aws:
         return self.account
 
 
+# A public AMI parameter moto ships, naming an image moto knows.
+DEFAULT_IMAGE_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+
 def _default_image(aws: Aws) -> str:
-    """An image moto knows, for AMI parameters the emulator does not hold."""
-    images = aws.client("ec2").describe_images(Owners=["amazon"])["Images"]
-    linux = sorted(i["ImageId"] for i in images if i.get("PlatformDetails", "Linux/UNIX") == "Linux/UNIX")
-    return linux[0]
+    """An image moto knows, for AMI parameters the emulator does not hold (e.g. deep learning AMIs)."""
+    value: str = aws.client("ssm").get_parameter(Name=DEFAULT_IMAGE_PARAMETER)["Parameter"]["Value"]
+    return value
 
 
 def invoke(aws: Aws, token: str, args: Mapping[str, Any]) -> dict[str, Any]:
