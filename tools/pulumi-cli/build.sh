@@ -7,6 +7,10 @@ set -euo pipefail
 version=$1
 dest=$2
 here=$(cd "$(dirname "$0")" && pwd)
+if ! command -v go >/dev/null; then
+  echo "engine-cli: no Go toolchain on PATH (Go 1.26.6 or newer is needed: https://go.dev/dl/)" >&2
+  exit 1
+fi
 src=$dest/src
 mkdir -p "$src"
 cat >"$src/go.mod" <<MOD
