@@ -100,14 +100,22 @@ def stack_for(
     return stack
 
 
+def example_doc(name: str) -> dict[str, Any]:
+    """An example spec as plain data, to edit and write back with yaml.safe_dump."""
+    import yaml
+
+    doc: dict[str, Any] = yaml.safe_load((ROOT / "examples" / name).read_text())
+    if True in doc.get("training", {}):  # PyYAML reads YAML 1.1, where a bare `on` key is true
+        doc["training"]["on"] = doc["training"].pop(True)
+    return doc
+
+
 def local_spec(tmp_path: Path, name: str, edit: Any = None) -> Path:
     """examples/local.yaml under another project name (so retained buckets of different tests
     never collide in one moto server), optionally edited by `edit(dict)`; written to tmp_path."""
     import yaml
 
-    doc = yaml.safe_load((ROOT / "examples" / "local.yaml").read_text())
-    if True in doc.get("training", {}):  # PyYAML reads YAML 1.1, where a bare `on` is true
-        doc["training"]["on"] = doc["training"].pop(True)
+    doc = example_doc("local.yaml")
     doc["name"] = name
     doc["buckets"] = {f"{name}-data": doc["buckets"].pop("local-demo-artifacts")}
     if "training" in doc:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.real import ROOT, aws_client, compile_spec, live_instances, local_spec, stack_for
+from tests.engine.real import aws_client, compile_spec, example_doc, live_instances, local_spec, stack_for
 
 pytestmark = pytest.mark.engine
 
@@ -143,8 +143,7 @@ def test_the_llama_example_on_the_local_target(
     ec2 = aws_client("ec2", engine_moto)
     seed = ec2.create_volume(AvailabilityZone="us-east-1a", Size=500, VolumeType="gp3")
     snapshot = ec2.create_snapshot(VolumeId=seed["VolumeId"])["SnapshotId"]
-    doc = yaml.safe_load((ROOT / "examples" / "llama-finetune.yaml").read_text())
-    doc["training"]["on"] = doc["training"].pop(True)  # PyYAML reads YAML 1.1: a bare `on` is true
+    doc = example_doc("llama-finetune.yaml")
     doc.update(target="local", name="llama-local")
     doc["volumes"]["data"]["from_snapshot"] = snapshot
     spec = tmp_path / "llama-local.yaml"
