@@ -57,7 +57,7 @@ def generate(blocks: int) -> Spec:
             group, "g5.12xlarge", count=GROUP_COUNT, spot=spot, mounts=tuple(mounts)
         )
     training = Training(
-        on="group-0",
+        group="group-0",
         run="torchrun train.py",
         secrets=tuple(f"SECRET_{i}" for i in range(10)),
         checkpoints=Checkpoints("/mnt/0/ckpt", "bucket-0-0", Duration("30m", 1800)),

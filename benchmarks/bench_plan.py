@@ -58,7 +58,7 @@ def spec_yaml(blocks: int, variant: bool) -> str:
             "    volumes:",
             *(f"      vol-{b}-{m}: /mnt/{m}" for m in range(MOUNTS)),
         ]
-    out += ["training:", "  on: group-0", "  run: python train.py", "  max_runtime: 4h", ""]
+    out += ["training:", "  group: group-0", "  run: python train.py", "  max_runtime: 4h", ""]
     return "\n".join(out)
 
 

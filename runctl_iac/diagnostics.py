@@ -41,7 +41,7 @@ CODES: dict[str, str] = {
     "E0207": "value violates a schema constraint",
     # E03xx: semantic checks
     "E0301": "EBS volume setting outside AWS limits for its type",
-    "E0302": "training.on names an instance group that does not exist",
+    "E0302": "training.group names an instance group that does not exist",
     "E0303": "instance mounts a volume that does not exist",
     "E0304": "checkpoints.bucket names a bucket that does not exist",
     "E0305": "mount path is not absolute",
@@ -69,6 +69,21 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
+    # E07xx / W07xx: engine (apply, destroy, refresh, status, recover, doctor, local target)
+    "E0701": "Pulumi CLI not found or too old",
+    "E0702": "stack locked by another update",
+    "E0703": "pending operations from an interrupted update",
+    "E0704": "AWS credentials missing, invalid or expired",
+    "E0705": "Pulumi plugin missing and not installable",
+    "E0706": "AWS refused the change (capacity, quota, permission)",
+    "E0707": "engine operation failed",
+    "E0708": "confirmation needed: no terminal and no --yes",
+    "E0709": "--plan document does not match the spec being applied",
+    "E0710": "backend, passphrase or snapshot store unusable",
+    "E0711": "stack not found",
+    "E0712": "local emulator not installed or not running",
+    "E0713": "operation interrupted (Ctrl-C)",
+    "W0714": "runctl doctor: something optional is missing",
 }
 
 

@@ -60,7 +60,7 @@ def test_overlays_change_what_they_should() -> None:
 def test_llama_example_has_what_the_issue_asks_for() -> None:
     spec = load_spec(REPO / "examples" / "llama-finetune.yaml").spec
     assert spec is not None and spec.training is not None
-    trainer = spec.instances[spec.training.on]
+    trainer = spec.instances[spec.training.group]
     assert (trainer.type, trainer.count) == ("g5.12xlarge", 2) and trainer.spot is not None
     [mount] = trainer.mounts
     data = spec.volumes[mount.volume]

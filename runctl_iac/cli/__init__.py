@@ -14,7 +14,24 @@ import typer
 
 from runctl_iac import __version__
 
-COMMAND_MODULES = ("validate", "schema", "graph", "plan", "diff", "cost")
+COMMAND_MODULES = (
+    "validate",
+    "schema",
+    "graph",
+    "plan",
+    "diff",
+    "cost",
+    "apply",
+    "destroy",
+    "refresh",
+    "status",
+    "stacks",
+    "extend",
+    "cancel",
+    "recover",
+    "doctor",
+    "local",
+)
 
 app = typer.Typer(
     name="runctl",

@@ -28,11 +28,6 @@ if TYPE_CHECKING:
 
 FORMATS = (OutputFormat.text, OutputFormat.json, OutputFormat.markdown)
 
-ENGINE_UNAVAILABLE = (
-    "error: --engine: the engine preview is not available in this version of runctl\n"
-    "  hint: run `runctl plan` without --engine (or with --offline) for the offline plan\n"
-)
-
 
 def out_option() -> Path | None:
     return typer.Option(None, "--out", metavar="FILE", help="Also write the JSON plan document to FILE.")
@@ -108,9 +103,11 @@ def plan(
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     offline: bool = typer.Option(
-        False, "--offline", help="Offline plan only: compile, diff, cost, policy (the default today)."
+        False, "--offline", help="Offline plan only: compile, diff, cost, policy; no engine, no secrets."
     ),
-    engine: bool = typer.Option(False, "--engine", help="Require the engine preview (not available yet)."),
+    engine: bool = typer.Option(
+        False, "--engine", help="Require the engine preview (Pulumi CLI, credentials, secret variables)."
+    ),
     against: Path | None = typer.Option(
         None, "--against", metavar="FILE", help="Compare with this snapshot, Graph JSON or spec YAML."
     ),
@@ -124,14 +121,24 @@ def plan(
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
     ),
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        metavar="URL",
+        help="State backend holding the applied snapshot.",
+        show_default=False,
+    ),
 ) -> None:
     """Show what applying SPEC would create, update, replace or delete, what it costs, and what blocks it.
 
-    The base is the last applied snapshot of the stack (.runctl/snapshots/ under the current
-    directory; none: everything is created), or --against FILE, or --base GIT_REF. Data loss
+    The base is the last applied snapshot of the stack (kept where the stack's state lives:
+    .runctl/snapshots/ in the project by default; none: everything is created), or --against
+    FILE, or --base GIT_REF. When the Pulumi CLI, credentials and the secret variables are there
+    and the stack exists, the engine preview gives the changes (--engine requires it, --offline
+    skips it). Data loss
     (a volume or bucket without `retain: true` deleted or replaced) is flagged; with
     --fail-on-data-loss it blocks. Budgets and guardrails from runctl.toml block too (exit 1).
-    No cloud credentials are needed.
+    The offline plan needs no cloud credentials and no secret values.
 
     Example:
 
@@ -140,11 +147,12 @@ def plan(
     check_output(output, *FORMATS)
     if offline and engine:
         raise usage_error("--offline and --engine cannot be used together")
-    if engine:
-        sys.stderr.write(ENGINE_UNAVAILABLE)
-        raise typer.Exit(EXIT_ERROR)
     if against is not None and base is not None:
         raise usage_error("--against and --base cannot be used together (choose one base)")
+    if engine and (against is not None or base is not None):
+        raise usage_error(
+            "--engine compares with the stack itself; it cannot be used with --against or --base"
+        )
     from runctl_iac.diagnostics import DiagnosticError
 
     loaded, warnings = load_or_exit(spec, stack, stacks_dir)
@@ -154,18 +162,29 @@ def plan(
         from runctl_iac.plan.make import make_plan
 
         config = load_project_config(spec)
-        resolved = resolve_base(
-            loaded.name,
-            loaded.stack,
-            Path.cwd(),
-            against=against,
-            git_ref=base,
-            spec_path=spec,
-            stacks_dir=stacks_dir,
-        )
+        changes = None
+        if against is None and base is None:
+            from runctl_iac.cli.plan_engine import applied_base, preview_changes
+            from runctl_iac.compiler import compile as compile_spec
+
+            resolved = applied_base(spec, loaded, backend, config)
+            if not offline:
+                graph, _ = compile_spec(loaded)
+                changes = preview_changes(spec, loaded, graph, backend, config, required=engine)
+        else:
+            resolved = resolve_base(
+                loaded.name,
+                loaded.stack,
+                Path.cwd(),
+                against=against,
+                git_ref=base,
+                spec_path=spec,
+                stacks_dir=stacks_dir,
+            )
         result = make_plan(
             loaded,
             base=resolved,
+            changes=changes,
             fail_on_data_loss=fail_on_data_loss,
             config=config,
             live_prices=live_prices,

@@ -16,7 +16,7 @@ def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) ->
         return LaunchPlan(
             group="", nodes=(), code=None, setup=None, run="", env={}, secret_names=(), secret_parameters={}
         )
-    group = ctx.spec.instances[training.on]
+    group = ctx.spec.instances[training.group]
     nodes = tuple(
         Node(
             instance_resource=instance_id(group.name, i),

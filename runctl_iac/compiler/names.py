@@ -4,6 +4,17 @@ S3 bucket names are global and must be known before apply (the IAM policy embeds
 their ARNs as literal strings), so they are computed here rather than left to
 Pulumi's random auto-naming. Everything else (roles, security groups, profiles)
 is auto-named by Pulumi from the logical id and found through tags.
+
+Bucket names end with a short suffix derived from the AWS account id and the region
+(`account_suffix`), so two accounts applying the same spec never collide
+(BucketAlreadyExists) while one stack's names stay stable. The compiler only knows the
+placeholder `<account>` (`ACCOUNT_PLACEHOLDER`): the Graph, the offline plan and `runctl diff`
+show e.g. `runctl-quickstart-dev-results-<account>`, and the hash of the Graph does not depend
+on the account. At apply time the driver puts the suffix in the stack configuration
+(`runctl:accountSuffix`) and the program replaces the placeholder in every string
+(`resolve_account`), the bucket policies' ARNs included; the applied snapshot's outputs hold
+the real names. Every bucket runctl names (the launch layer's staging bucket too) goes through
+`bucket_name`.
 """
 
 from __future__ import annotations
@@ -14,6 +25,9 @@ import re
 BUCKET_PREFIX = "runctl"
 BUCKET_MAX = 63
 HASH_LEN = 8
+ACCOUNT_PLACEHOLDER = "<account>"  # replaced by the account suffix when the program runs
+ACCOUNT_SUFFIX_LEN = 8
+ACCOUNT_CONFIG = "runctl:accountSuffix"
 PARAMETER_ROOT = "/runctl"
 
 # S3 rejects names ending with these (reserved for access points, MRAPs, directory and table buckets).
@@ -35,8 +49,9 @@ def _s3_label(text: str) -> str:
     return label.strip("-")
 
 
-def bucket_name(project: str, stack: str, bucket: str) -> str:
-    """`runctl-<project>-<stack>-<bucket>`, a valid S3 name of at most 63 characters.
+def bucket_name(project: str, stack: str, bucket: str, account: str = ACCOUNT_PLACEHOLDER) -> str:
+    """`runctl-<project>-<stack>-<bucket>-<account suffix>`, a valid S3 name of at most 63
+    characters once the suffix replaces the placeholder.
 
     When a part had to be changed to be valid (case, characters) or the name is
     too long, a hash of the original three parts is appended (after truncation),
@@ -44,12 +59,22 @@ def bucket_name(project: str, stack: str, bucket: str) -> str:
     """
     parts = [_s3_label(p) or "x" for p in (project, stack, bucket)]
     name = "-".join([BUCKET_PREFIX, *parts])
+    room = BUCKET_MAX - ACCOUNT_SUFFIX_LEN - 1
     lossy = any(p != raw for p, raw in zip(parts, (project, stack, bucket), strict=True))
-    if not lossy and len(name) <= BUCKET_MAX and not name.endswith(_FORBIDDEN_SUFFIXES):
-        return name
-    suffix = short_hash(project, stack, bucket)
-    head = name[: BUCKET_MAX - HASH_LEN - 1].rstrip("-")
-    return f"{head}-{suffix}"
+    if lossy or len(name) > room:
+        suffix = short_hash(project, stack, bucket)
+        name = f"{name[: room - HASH_LEN - 1].rstrip('-')}-{suffix}"
+    return f"{name}-{account}"
+
+
+def account_suffix(account_id: str, region: str) -> str:
+    """The per-account part of bucket names: stable for one account and region, short, hex."""
+    return short_hash(account_id, region, length=ACCOUNT_SUFFIX_LEN)
+
+
+def resolve_account(text: str, suffix: str) -> str:
+    """A compiled name (or policy document) with the account placeholder filled in."""
+    return text.replace(ACCOUNT_PLACEHOLDER, suffix)
 
 
 def is_valid_bucket_name(name: str) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from runctl_iac.compiler.graph import Config, Graph, Invoke, Ref, Resource, SecretEnv, encode_value
+from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER, resolve_account
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 
 PROVIDER_TYPE = "pulumi:providers:aws"
@@ -218,15 +219,50 @@ def with_endpoint(graph: Graph, url: str) -> Graph:
     return replace(graph, resources={**graph.resources, moved.id: moved})
 
 
+def _fill(value: Any, suffix: str) -> Any:
+    if isinstance(value, str):
+        return resolve_account(value, suffix) if ACCOUNT_PLACEHOLDER in value else value
+    if isinstance(value, Invoke):
+        return replace(value, args=_fill(dict(value.args), suffix))
+    if isinstance(value, Mapping):
+        return {k: _fill(v, suffix) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_fill(v, suffix) for v in value]
+    return value
+
+
+def uses_account(graph: Graph) -> bool:
+    """Whether the Graph holds the account placeholder (then `runctl:accountSuffix` is needed)."""
+    return ACCOUNT_PLACEHOLDER in graph.dumps()
+
+
+def with_account(graph: Graph, suffix: str) -> Graph:
+    """The Graph with the account placeholder replaced in every string (names, policy documents)."""
+    resources = {
+        rid: replace(r, properties=_fill(dict(r.properties), suffix)) for rid, r in graph.resources.items()
+    }
+    return replace(graph, resources=resources, outputs=_fill(dict(graph.outputs), suffix))
+
+
 def make_program(graph: Graph, *, endpoint_url: str | None = None) -> Callable[[], None]:
     """The inline program for `pulumi.automation` (`program=make_program(graph)`).
 
     `endpoint_url` moves a local target's provider endpoints (e.g. to the port the emulator got);
-    the exported spec hash stays the compiled Graph's."""
+    the exported spec hash stays the compiled Graph's. The account placeholder of bucket names is
+    filled from the stack configuration `runctl:accountSuffix` when the program runs."""
     spec_hash = graph.spec_hash()
     target = graph if endpoint_url is None else with_endpoint(graph, endpoint_url)
+    needs_account = uses_account(target)
 
     def program() -> None:
-        _Interpreter(target, spec_hash).run()
+        import pulumi
+
+        resolved = target
+        if needs_account:
+            suffix = pulumi.Config("runctl").require("accountSuffix")
+            if not suffix:
+                raise ValueError("stack configuration runctl:accountSuffix is empty")
+            resolved = with_account(target, suffix)
+        _Interpreter(resolved, spec_hash).run()
 
     return program

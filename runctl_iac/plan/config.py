@@ -11,6 +11,8 @@ Keys (all optional):
     allowed_instance_types = ["g5.*"]       # instance type allowlist, glob patterns
     required_tags = ["team"]                # tag keys every spec must set
     spot_discount = 0.6                     # assumed spot discount off on-demand, 0 <= d < 1
+    backend = "s3://bucket/prefix"          # state backend for the team (default: .runctl/state)
+    secrets_provider = "awskms://alias/x"   # instead of the passphrase provider
 
 Invalid settings raise `DiagnosticError` with E0510 diagnostics. `tomllib` does not
 report positions, so the line of an offending key is found by a text search for
@@ -36,7 +38,16 @@ from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 DEFAULT_MAX_INSTANCES = 16
 CONFIG_FILE = "runctl.toml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("max_instances", "allowed_regions", "allowed_instance_types", "required_tags", "spot_discount")
+KEYS = (
+    "max_instances",
+    "allowed_regions",
+    "allowed_instance_types",
+    "required_tags",
+    "spot_discount",
+    "backend",
+    "secrets_provider",
+)
+STRING_KEYS = ("backend", "secrets_provider")
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class ProjectConfig:
     allowed_instance_types: tuple[str, ...] | None = None  # glob patterns; None: any type
     required_tags: tuple[str, ...] = ()
     spot_discount: Decimal | None = None  # None: the cost module's default
+    backend: str | None = None  # state backend URL (engine settings)
+    secrets_provider: str | None = None  # e.g. awskms://...; None: passphrase
     source: str | None = field(default=None, compare=False)  # file it was read from, for hints
 
     def instance_type_allowed(self, instance_type: str) -> bool:
@@ -131,6 +144,11 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
                 bad(key, f"must be at least 0 and below 1, not {value}", "0.6: spot costs 40 % of on-demand")
             else:
                 values[key] = Decimal(value)
+        elif key in STRING_KEYS:
+            if not isinstance(value, str) or not value:
+                bad(key, f"must be a non-empty string, not {value!r}", f'e.g. {key} = "..."')
+            else:
+                values[key] = value
         elif not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             bad(key, f"must be a list of non-empty strings, not {value!r}", f'e.g. {key} = ["..."]')
         else:
@@ -143,6 +161,8 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
         allowed_instance_types=values.get("allowed_instance_types"),
         required_tags=values.get("required_tags", ()),
         spot_discount=values.get("spot_discount"),
+        backend=values.get("backend"),
+        secrets_provider=values.get("secrets_provider"),
         source=file,
     )
 

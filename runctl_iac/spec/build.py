@@ -164,7 +164,7 @@ def _training(data: dict[str, Any] | None) -> Training | None:
         return None
     with _Keys(data, ("training",)) as k:
         return Training(
-            on=k.need("on"),
+            group=k.need("group"),
             run=k.need("run"),
             code=k.take("code"),
             setup=k.take("setup"),

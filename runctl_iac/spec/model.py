@@ -150,7 +150,7 @@ class Checkpoints:
 
 @dataclass(frozen=True)
 class Training:
-    on: str
+    group: str
     run: str
     code: str | None = None
     setup: str | None = None

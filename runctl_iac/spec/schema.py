@@ -201,6 +201,9 @@ class _Translator:
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else f"allowed keys: {', '.join(allowed)}"
+            renamed = _RENAMED.get(str(key))
+            if renamed is not None and renamed[0] in allowed:
+                hint = f'did you mean "{renamed[0]}"? {renamed[1]}'
             self.emit("E0201", (*path, key), f"unknown key {describe(key)}", hint, at_key=True)
 
     def missing(self, error: ValidationError, path: PathT) -> None:
@@ -325,6 +328,12 @@ class _Translator:
                 seen.add((d.code, d.path, d.message))
                 result.append(d)
         return sorted(result, key=sort_key)
+
+
+# keys renamed before spec v1 was published: old name -> (new name, why)
+_RENAMED = {
+    "on": ("group", "`training.on` is now `training.group`: YAML 1.1 parsers read the key `on` as true"),
+}
 
 
 def _json_kind(value: Any) -> str:

@@ -122,12 +122,12 @@ def _training(data: dict[str, Any], emit: Emit) -> None:
     if training is None:
         return
     groups = data.get("instances", {})
-    if training["on"] not in groups:
+    if training["group"] not in groups:
         emit(
             "E0302",
-            ("training", "on"),
-            f'instance group "{training["on"]}" is not defined',
-            _suggest(training["on"], groups, "instance groups"),
+            ("training", "group"),
+            f'instance group "{training["group"]}" is not defined',
+            _suggest(training["group"], groups, "instance groups"),
         )
     bucket = training.get("checkpoints", {}).get("bucket")
     buckets = data.get("buckets", {})

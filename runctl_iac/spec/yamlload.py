@@ -9,7 +9,7 @@ and scalars itself, with an explicit stack, so that
   precisely instead of being silently accepted,
 - alias expansion is bounded (a "billion laughs" file fails after a few thousand nodes),
 - scalars follow the YAML 1.2 core schema: only `true`/`false` are booleans, so
-  `on:` (as in `training.on`) and `yes` stay strings; no timestamps, no sexagesimal.
+  `on:` and `yes` stay strings; no timestamps, no sexagesimal.
 
 Every problem becomes a `Diagnostic` (codes E0101-E0110); nothing here raises for bad input.
 """

@@ -1,6 +1,6 @@
 """Scalar resolution (YAML 1.2 core schema) and syntax-error hints for `yamlload`.
 
-Only `true`/`false` are booleans, so `on:` (as in `training.on`) and `yes` stay
+Only `true`/`false` are booleans, so `on:` and `yes` stay
 strings; there are no timestamps and no sexagesimal numbers; `.inf` and `.nan`
 stay strings.
 """

@@ -36,7 +36,7 @@ instances:
     volumes:
       data: /data
 training:
-  on: gpu
+  group: gpu
   run: python train.py
   secrets: [HF_TOKEN]
   max_runtime: 2h

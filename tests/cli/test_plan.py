@@ -115,10 +115,13 @@ def test_replacement_shown_with_forcing_property(project: Path) -> None:
     assert "!! data loss: volume.data.gpu.0 will be replaced" in run.stdout
 
 
-def test_engine_is_a_clear_error(project: Path) -> None:
+def test_engine_without_the_cli_is_a_clear_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(project))
+    monkeypatch.setenv("HOME", str(project))
+    monkeypatch.setenv("RUNCTL_PASSPHRASE", "x")
     run = invoke("plan", "spec.yaml", "--engine")
     assert run.code == 1
-    assert "engine preview is not available" in run.stderr
+    assert "E0701" in run.stderr and "runctl doctor --install" in run.stderr
     assert run.stdout == ""
     both = invoke("plan", "spec.yaml", "--engine", "--offline")
     assert both.code == 1 and "cannot be used together" in both.stderr

@@ -26,7 +26,7 @@ def single_node(**overrides: object) -> Spec:
         "region": "us-east-1",
         "buckets": {"out": Bucket("out")},
         "instances": {"box": InstanceGroup("box", "g5.xlarge")},
-        "training": Training(on="box", run="python train.py"),
+        "training": Training(group="box", run="python train.py"),
     }
     fields.update(overrides)
     return Spec(**fields)  # type: ignore[arg-type]
@@ -67,7 +67,7 @@ def multi_node(**overrides: object) -> Spec:
             "eval": InstanceGroup("eval", "g5.2xlarge", image="ami-0abc1234def567890", spot=Spot()),
         },
         "training": Training(
-            on="trainer",
+            group="trainer",
             run="torchrun train.py",
             code="s3://shared-code/llama/v1",
             setup="pip install -r requirements.txt",

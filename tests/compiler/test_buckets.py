@@ -9,7 +9,7 @@ from runctl_iac.compiler.buckets import (
     VERSIONING,
 )
 from runctl_iac.compiler.graph import Ref
-from runctl_iac.compiler.names import is_valid_bucket_name
+from runctl_iac.compiler.names import is_valid_bucket_name, resolve_account
 from runctl_iac.spec.model import Bucket, LifecycleRule
 from tests.compiler.helpers import of_type
 from tests.compiler.specs import multi_node, single_node
@@ -34,7 +34,7 @@ def test_every_bucket_blocks_all_public_access_and_is_encrypted() -> None:
         assert enc.properties["bucket"] == Ref(b.id, "bucket")
         [rule] = enc.properties["rules"]
         assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
-        assert is_valid_bucket_name(b.properties["bucket"])
+        assert is_valid_bucket_name(resolve_account(b.properties["bucket"], "0a1b2c3d"))
     assert len(of_type(graph, PUBLIC_ACCESS_BLOCK)) == len(of_type(graph, ENCRYPTION)) == 2
 
 

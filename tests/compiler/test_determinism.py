@@ -94,7 +94,7 @@ def test_a_cycle_is_reported_as_a_compiler_bug() -> None:
 
 
 def test_secret_names_only_even_with_training_env() -> None:
-    spec = single_node(training=Training(on="box", run="x", env={"PLAIN": "visible"}, secrets=("TOKEN",)))
+    spec = single_node(training=Training(group="box", run="x", env={"PLAIN": "visible"}, secrets=("TOKEN",)))
     text = compile(spec)[0].dumps()
     assert '"$secret": "TOKEN"' in text
     assert "visible" not in text  # env belongs to the launch plan, not to infrastructure

@@ -16,7 +16,7 @@ from runctl_iac.compiler import compile
 from runctl_iac.compiler.buckets import BUCKET, ENCRYPTION, PUBLIC_ACCESS_BLOCK
 from runctl_iac.compiler.graph import Graph, SecretEnv
 from runctl_iac.compiler.instances import INSTANCE
-from runctl_iac.compiler.names import is_valid_bucket_name
+from runctl_iac.compiler.names import is_valid_bucket_name, resolve_account
 from runctl_iac.compiler.volumes import VOLUME
 from runctl_iac.spec import load_spec_or_raise
 from runctl_iac.spec.model import Spec
@@ -58,7 +58,7 @@ def test_every_example_compiles_for_every_stack(example: Path, stack: str) -> No
     assert graph.dumps() == compile(spec)[0].dumps()
     # the security defaults hold for every example and stack
     for b in of_type(graph, BUCKET):
-        assert is_valid_bucket_name(b.properties["bucket"])
+        assert is_valid_bucket_name(resolve_account(b.properties["bucket"], "0a1b2c3d"))
         assert graph.resources[f"{b.id}.public-access-block"].type == PUBLIC_ACCESS_BLOCK
         assert graph.resources[f"{b.id}.encryption"].type == ENCRYPTION
     for v in of_type(graph, VOLUME):
@@ -68,8 +68,8 @@ def test_every_example_compiles_for_every_stack(example: Path, stack: str) -> No
     params = [r for r in graph.resources.values() if r.type == "aws:ssm/parameter:Parameter"]
     assert all(isinstance(p.properties["value"], SecretEnv) for p in params)
     if spec.training is not None:
-        assert launch.group == spec.training.on
-        assert len(launch.nodes) == spec.instances[spec.training.on].count
+        assert launch.group == spec.training.group
+        assert len(launch.nodes) == spec.instances[spec.training.group].count
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -44,7 +44,10 @@ def test_role_trusts_ec2_and_gets_ssm_core() -> None:
 def test_policy_grants_exactly_the_specs_buckets_and_the_stacks_parameters() -> None:
     graph, _ = compile(multi_node())
     doc = policy(graph, "trainer")
-    own = {"arn:aws:s3:::runctl-llama-dev-checkpoints", "arn:aws:s3:::runctl-llama-dev-scratch"}
+    own = {
+        "arn:aws:s3:::runctl-llama-dev-checkpoints-<account>",
+        "arn:aws:s3:::runctl-llama-dev-scratch-<account>",
+    }
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
     assert set(by_sid["ListOwnBuckets"]["Resource"]) == own
     assert by_sid["ListOwnBuckets"]["Action"] == "s3:ListBucket"
@@ -82,12 +85,12 @@ def test_policy_without_buckets_only_reads_parameters() -> None:
 def test_code_in_an_own_bucket_needs_no_extra_grant() -> None:
     spec = single_node(
         buckets={"code": Bucket("code")},
-        training=Training(on="box", run="x", code="s3://runctl-quick-dev-code/src"),
+        training=Training(group="box", run="x", code="s3://runctl-quick-dev-code-<account>/src"),
     )
     doc = policy(compile(spec)[0], "box")
     assert statement_resources(doc) == {
-        "arn:aws:s3:::runctl-quick-dev-code",
-        "arn:aws:s3:::runctl-quick-dev-code/*",
+        "arn:aws:s3:::runctl-quick-dev-code-<account>",
+        "arn:aws:s3:::runctl-quick-dev-code-<account>/*",
         "arn:aws:ssm:us-east-1:*:parameter/runctl/quick/dev/*",
     }
 

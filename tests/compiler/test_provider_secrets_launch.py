@@ -88,7 +88,7 @@ def test_launch_plan_carries_the_training_stage() -> None:
     assert list(launch.env.items()) == [("A", "1"), ("B", "2")]
     assert launch.secret_names == ("HF_TOKEN", "WANDB_API_KEY")
     assert launch.checkpoint_dir == "/data/ckpt"
-    assert launch.checkpoint_bucket == "runctl-llama-dev-checkpoints"
+    assert launch.checkpoint_bucket == "runctl-llama-dev-checkpoints-<account>"
     assert launch.checkpoint_every_seconds == 1800 and launch.max_runtime_seconds == 12 * 3600
 
 

@@ -183,7 +183,8 @@ def run_program(
     _settings.SETTINGS.outputs.clear()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
-    pulumi.runtime.set_all_config(dict(config or {}))
+    # the account suffix of bucket names is stack configuration the driver sets at apply
+    pulumi.runtime.set_all_config({"runctl:accountSuffix": "0a1b2c3d", **(config or {})})
     root = _settings.get_root_resource()
     _sync_await(run_pulumi_func(program))
     outputs: dict[str, Any] = {}

@@ -112,7 +112,7 @@ def make_spec(
         volumes={"data": Volume("data", size_gb=500, type="gp3", iops=6000, throughput_mbps=250)},
         instances=instances,
         training=Training(
-            on="trainer",
+            group="trainer",
             run="python train.py",
             max_runtime=Duration(f"{max_runtime_s}s", max_runtime_s) if max_runtime_s is not None else None,
         ),

@@ -55,7 +55,7 @@ instances:
     type: t3.large
     spot: true
 training:
-  on: trainer
+  group: trainer
   code: ./src
   setup: pip install -r requirements.txt
   run: python train.py

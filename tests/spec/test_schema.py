@@ -280,3 +280,20 @@ def test_image_of_the_wrong_type_and_near_miss_alias() -> None:
     assert (number.code, number.message) == ("E0202", "expected a string, got 5")
     [near] = diagnose(text.format("ubuntu-24"))
     assert (near.code, near.hint) == ("E0204", 'did you mean "ubuntu-24.04"?')
+
+
+def test_training_on_is_reported_as_renamed_to_group() -> None:
+    """`on` was renamed before v1: YAML 1.1 parsers (PyYAML's safe_load) read it as the boolean true."""
+    diags = diagnose(BASE + "instances:\n  gpu: {type: g5.xlarge}\ntraining:\n  on: gpu\n  run: x\n")
+    assert [(d.code, d.path, d.line, d.column) for d in diags] == [("E0201", "training.on", 6, 3)]
+    assert diags[0].hint is not None and diags[0].hint.startswith('did you mean "group"?')
+
+
+def test_examples_read_the_same_under_yaml_11() -> None:
+    """Every example means the same to PyYAML's YAML 1.1 safe_load as to runctl's YAML 1.2 loader."""
+    import yaml
+
+    from runctl_iac.spec.yamlload import load_yaml_file
+
+    for path in sorted((Path(__file__).resolve().parents[2] / "examples").rglob("*.yaml")):
+        assert yaml.safe_load(path.read_text()) == load_yaml_file(path).data, path

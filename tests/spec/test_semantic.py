@@ -11,7 +11,7 @@ from runctl_iac.spec.yamlload import load_yaml
 
 BASE = "version: 1\nname: demo\n"
 GROUP = "instances:\n  trainer:\n    type: g5.xlarge\n"
-TRAINING = "training:\n  on: trainer\n  run: python train.py\n"
+TRAINING = "training:\n  group: trainer\n  run: python train.py\n"
 
 
 def run(text: str) -> list[Diagnostic]:
@@ -63,10 +63,10 @@ def test_gp3_throughput_per_iops(iops: int | None, throughput: int, ok: bool) ->
     assert [(d.code, d.path) for d in diags] == ([] if ok else [("E0301", "volumes.v.throughput_mbps")])
 
 
-def test_training_on_unknown_group_points_at_the_value() -> None:
-    text = BASE + GROUP + "training:\n  on: trainr\n  run: x\n"
+def test_training_group_unknown_points_at_the_value() -> None:
+    text = BASE + GROUP + "training:\n  group: trainr\n  run: x\n"
     diags = run(text)
-    assert [(d.code, d.path, d.line, d.column) for d in diags] == [("E0302", "training.on", 7, 7)]
+    assert [(d.code, d.path, d.line, d.column) for d in diags] == [("E0302", "training.group", 7, 10)]
     assert diags[0].hint == 'did you mean "trainer"?'
 
 
@@ -162,7 +162,7 @@ def test_a_name_cannot_be_both_env_and_secret() -> None:
 
 def test_semantic_checks_run_only_on_schema_valid_data() -> None:
     # an unknown training group would be E0302, but the schema error stops the tiers first
-    text = BASE + "instances:\n  trainer:\n    type: nope\n" + "training:\n  on: ghost\n  run: x\n"
+    text = BASE + "instances:\n  trainer:\n    type: nope\n" + "training:\n  group: ghost\n  run: x\n"
     assert [d.code for d in run(text)] == ["E0204"]
 
 
@@ -172,7 +172,7 @@ def test_findings_are_sorted_by_position() -> None:
         + "volumes:\n  v: {size_gb: 10, iops: 9000}\n"
         + GROUP
         + "    volumes: {v: data, w: /w}\n"
-        + "training:\n  on: nobody\n  run: x\n"
+        + "training:\n  group: nobody\n  run: x\n"
     )
     found = codes(text)
     assert [c for c, *_ in found] == ["E0301", "E0305", "E0303", "E0302"]

@@ -48,7 +48,7 @@ def test_yaml_12_core_scalars() -> None:
 
 
 def test_keys_are_strings_as_written() -> None:
-    # `on:` is the key of training.on; YAML 1.1 would have made it the boolean True
+    # `on:` (the key training.group had before it was renamed) would be the boolean True in YAML 1.1
     doc = load("on: trainer\n1: one\ntrue: t\n'quoted': q\n")
     assert list(doc.data or {}) == ["on", "1", "true", "quoted"]
 

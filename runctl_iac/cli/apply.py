@@ -1,0 +1,114 @@
+"""`runctl apply SPEC`: offline plan, engine preview, confirm, up with progress, snapshot, launch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from runctl_iac.cli.common import EXIT_ERROR, stack_option, stacks_dir_option
+from runctl_iac.cli.engine_common import backend_option, yes_option
+
+if TYPE_CHECKING:
+    from runctl_iac.compiler.graph import Graph, LaunchPlan
+    from runctl_iac.diagnostics import Diagnostic
+    from runctl_iac.spec.model import Spec
+
+
+def load_compiled(
+    spec: Path, stack: str | None, stacks_dir: Path | None, local: bool
+) -> tuple[Spec, Graph, LaunchPlan, list[Diagnostic]]:
+    """(Spec, Graph, LaunchPlan, warnings); `--local` turns the target into the local emulator."""
+    from dataclasses import replace
+
+    from runctl_iac.cli.plan import load_or_exit
+    from runctl_iac.compiler import compile as compile_spec
+
+    loaded, warnings = load_or_exit(spec, stack, stacks_dir)
+    if local and loaded.target != "local":
+        loaded = replace(loaded, target="local")
+    graph, launch_plan = compile_spec(loaded)
+    return loaded, graph, launch_plan, warnings
+
+
+def launch_hint() -> str | None:
+    from runctl_iac.cli import COMMAND_MODULES
+
+    return "training launch: run `runctl launch SPEC`" if "launch" in COMMAND_MODULES else None
+
+
+def apply(
+    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file.", show_default=False),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    yes: bool = yes_option(),
+    no_launch: bool = typer.Option(False, "--no-launch", help="Create the infrastructure only."),
+    parallel: int | None = typer.Option(None, "--parallel", min=1, help="Resource operations at once."),
+    plan_file: Path | None = typer.Option(
+        None, "--plan", metavar="FILE", help="Apply only if this reviewed plan (JSON) still matches."
+    ),
+    target: list[str] = typer.Option([], "--target", metavar="ID", help="Update only this resource."),
+    target_dependents: bool = typer.Option(
+        False, "--target-dependents", help="With --target: also update what depends on it."
+    ),
+    backend: str | None = backend_option(),
+    local: bool = typer.Option(False, "--local", help="Apply to the local emulator (`runctl local start`)."),
+) -> None:
+    """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
+
+    Without a terminal (CI), --yes is required. With --plan FILE, the apply goes ahead only if the
+    plan document reviewed (from `runctl plan --out FILE`) was computed for this spec and this
+    applied state.
+
+    Example:
+
+        runctl apply examples/quickstart.yaml --stack dev --yes --plan plan.json
+    """
+    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, make_target
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine.apply import ApplyRequest, run_apply
+    from runctl_iac.engine.driver import Interrupted
+
+    loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
+    ui = TerminalUI("update")
+    if warnings:
+        ui.warn(warnings)
+    try:
+        from runctl_iac.engine.account import caller_account
+        from runctl_iac.engine.local import local_target
+        from runctl_iac.plan.config import load_project_config
+
+        endpoint = None
+        if loaded.target == "local":
+            tgt, endpoint = local_target(spec, graph.project, graph.stack)
+        else:
+            tgt = make_target(spec, graph.project, graph.stack, backend, create_passphrase=True)
+        request = ApplyRequest(
+            spec_path=spec,
+            spec=loaded,
+            graph=graph,
+            launch_plan=launch_plan,
+            target=tgt,
+            config=load_project_config(spec),
+            yes=yes,
+            no_launch=no_launch,
+            parallel=parallel,
+            plan_file=plan_file,
+            targets=list(target),
+            target_dependents=target_dependents,
+            endpoint_url=endpoint,
+            launch_hint=launch_hint(),
+            account_lookup=lambda: caller_account(loaded.region, endpoint),
+        )
+        code = run_apply(request, ui)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    except Interrupted:
+        raise interrupted_exit("apply", tgt, str(spec)) from None
+    raise typer.Exit(code if code in (0, EXIT_ERROR) else EXIT_ERROR)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="apply")(apply)

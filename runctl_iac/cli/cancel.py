@@ -1,0 +1,70 @@
+"""`runctl cancel SPEC`: stop the stack's running update and remove its lock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.engine_common import backend_option, yes_option
+
+
+def cancel(
+    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
+    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    yes: bool = yes_option(),
+    backend: str | None = backend_option(),
+    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+) -> None:
+    """Cancel the update holding the stack's lock (e.g. a CI job that was killed), then say what
+    the interrupted update left pending. Only do this when no update is really running.
+
+    Example:
+
+        runctl cancel examples/quickstart.yaml --stack dev --yes
+    """
+    from runctl_iac.cli.destroy import resolve_stack
+    from runctl_iac.cli.engine_common import TerminalUI
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.engine import driver
+    from runctl_iac.engine.recover import inspect
+
+    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="cancel")
+    ui = TerminalUI()
+    try:
+        if not yes:
+            if not ui.interactive():
+                raise DiagnosticError(
+                    [
+                        Diagnostic(
+                            Severity.ERROR,
+                            "E0708",
+                            "cancel needs confirmation and there is no terminal to ask on",
+                            hint=f"make sure no update is running, then `runctl cancel {label} --yes`",
+                        )
+                    ]
+                )
+            if not ui.confirm("cancel the running update? (only if it is not really running)"):
+                raise typer.Exit(EXIT_OK)
+        handle = driver.open_for(target, create=False)
+        driver.cancel(handle)
+        sys.stdout.write(
+            f"the update of {target.project}/{target.stack} was cancelled; the lock is removed\n"
+        )
+        pending = inspect(target)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    if pending:
+        sys.stdout.write("it left pending operations:\n")
+        sys.stdout.write("".join(f"  {p.explain()}\n" for p in pending))
+        sys.stdout.write(f"next: `runctl recover {label}`\n")
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="cancel")(cancel)

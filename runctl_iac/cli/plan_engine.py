@@ -1,0 +1,90 @@
+"""The engine side of `runctl plan`: the applied snapshot through the backend settings, and the
+engine preview (`--engine` requires it, `--offline` skips it, by default only when it can run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runctl_iac.compiler.graph import Graph
+    from runctl_iac.engine.workspace import Target
+    from runctl_iac.plan.base import ResolvedBase
+    from runctl_iac.plan.config import ProjectConfig
+    from runctl_iac.plan.model import Changes
+    from runctl_iac.spec.model import Spec
+
+
+def _target(
+    spec_path: Path, spec: Spec, backend: str | None, config: ProjectConfig, *, create: bool
+) -> Target:
+    from runctl_iac.engine.settings import project_root, resolve_backend, resolve_passphrase
+    from runctl_iac.engine.workspace import Target
+
+    if spec.target == "local":
+        from runctl_iac.engine.local import local_target
+
+        return local_target(spec_path, spec.name, spec.stack)[0]
+    root = project_root(spec_path)
+    resolved = resolve_backend(
+        root, flag=backend, configured=config.backend, secrets_provider=config.secrets_provider
+    )
+    return Target(spec.name, spec.stack, resolved, resolve_passphrase(resolved, create=create))
+
+
+def applied_base(spec_path: Path, spec: Spec, backend: str | None, config: ProjectConfig) -> ResolvedBase:
+    """The stack's applied snapshot, found where its state lives (no cloud SDK for file backends)."""
+    from runctl_iac.engine.settings import backend_for
+    from runctl_iac.engine.snapshot import read_applied
+    from runctl_iac.plan.base import ResolvedBase
+    from runctl_iac.plan.model import PlanBase
+
+    resolved = backend_for(spec_path, backend, local=spec.target == "local")
+    applied = read_applied(spec.name, spec.stack, resolved)
+    if applied is None:
+        from runctl_iac.engine.snapshot import location
+
+        where = location(spec.name, spec.stack, resolved)
+        why = f"no applied snapshot for {spec.name}/{spec.stack} ({where}): everything is created"
+        return ResolvedBase(PlanBase("none"), None, why)
+    return ResolvedBase(PlanBase("snapshot", applied.location, applied.spec_hash), applied.graph)
+
+
+def preview_changes(
+    spec_path: Path, spec: Spec, graph: Graph, backend: str | None, config: ProjectConfig, *, required: bool
+) -> Changes | None:
+    """The engine's changes, or None when the plan stays offline (raises when `required` fails)."""
+    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine.account import caller_account
+    from runctl_iac.engine.preview import engine_changes, why_not
+
+    endpoint = None
+    try:
+        target = _target(spec_path, spec, backend, config, create=required)
+        if spec.target == "local":
+            env = target.extra_env or {}
+            endpoint = env.get("AWS_ENDPOINT_URL")
+    except DiagnosticError:
+        if required:
+            raise
+        return None
+    if not required:
+        reason = why_not(graph, target, local=spec.target == "local")
+        if reason is not None:
+            if reason not in ("no Pulumi CLI", "the stack was never applied"):
+                sys.stderr.write(f"note: offline plan ({reason}); --engine requires the engine preview\n")
+            return None
+    try:
+        return engine_changes(
+            spec,
+            graph,
+            target,
+            endpoint_url=endpoint,
+            account_lookup=lambda: caller_account(spec.region, endpoint),
+        )
+    except DiagnosticError as exc:
+        if required:
+            raise
+        sys.stderr.write(f"note: offline plan (the engine preview failed: {exc.diagnostics[0].message})\n")
+        return None

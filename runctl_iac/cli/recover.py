@@ -1,0 +1,81 @@
+"""`runctl recover SPEC`: repair the state after an interrupted update, losing track of nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.engine_common import backend_option, yes_option
+
+
+def recover(
+    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
+    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    yes: bool = yes_option(),
+    backend: str | None = backend_option(),
+    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+) -> None:
+    """Explain what an interrupted update left pending (which resources, what may exist in AWS),
+    then repair the state: resources known to exist are kept, the rest is checked against AWS
+    with a refresh. Run `runctl apply` afterwards.
+
+    Example:
+
+        runctl recover examples/quickstart.yaml --stack dev --yes
+    """
+    from runctl_iac.cli.destroy import resolve_stack
+    from runctl_iac.cli.engine_common import TerminalUI
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.engine.recover import inspect
+    from runctl_iac.engine.recover import recover as do_recover
+
+    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="recover")
+    ui = TerminalUI()
+    out = sys.stdout
+    try:
+        pending = inspect(target)
+        if not pending:
+            out.write(f"{target.project}/{target.stack} has no pending operations: nothing to recover\n")
+            raise typer.Exit(EXIT_OK)
+        out.write("the interrupted update left:\n" + "".join(f"  {p.explain()}\n" for p in pending))
+        unknown = [p for p in pending if p.operation == "creating" and not p.physical_id]
+        if unknown:
+            out.write(
+                "runctl cannot tell whether these exist; if they do, find them in AWS by their tags "
+                f"runctl:project={target.project} and runctl:stack={target.stack} and delete them, "
+                "or the next apply creates them again beside the old ones:\n"
+                + "".join(f"  {p.id}\n" for p in unknown)
+            )
+        if not yes:
+            if not ui.interactive():
+                raise DiagnosticError(
+                    [
+                        Diagnostic(
+                            Severity.ERROR,
+                            "E0708",
+                            "recover needs confirmation and there is no terminal to ask on",
+                            hint=f"read the list above, then `runctl recover {label} --yes`",
+                        )
+                    ]
+                )
+            if not ui.confirm("repair the state now?"):
+                raise typer.Exit(EXIT_OK)
+        result = do_recover(target)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    for name in result.adopted:
+        out.write(f"  kept {name}: it exists in AWS and is in the state again\n")
+    for name in result.dropped:
+        out.write(f"  dropped the pending create of {name} from the state\n")
+    out.write(f"state refreshed from AWS; next: `runctl apply {label}`\n")
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="recover")(recover)

@@ -1,0 +1,94 @@
+"""`runctl refresh SPEC`: drift between the stack's state and AWS, rendered as changes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from runctl_iac.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    OutputFormat,
+    check_output,
+    output_option,
+    stack_option,
+    stacks_dir_option,
+)
+from runctl_iac.cli.engine_common import backend_option
+
+FORMATS = (OutputFormat.text, OutputFormat.json)
+
+
+def refresh(
+    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
+    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0: no drift, 1: error, 2: drift."
+    ),
+    update_state: bool = typer.Option(
+        False, "--update-state", help="Also write what AWS has now into the state (pulumi refresh)."
+    ),
+    output: OutputFormat = output_option(*FORMATS),
+    backend: str | None = backend_option(),
+    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+) -> None:
+    """Show what changed in AWS outside runctl (drift): resources edited or deleted by hand.
+
+    The state is only read, unless --update-state. With --detailed-exitcode a scheduled CI job
+    can alert on drift (exit 2).
+
+    Example:
+
+        runctl refresh examples/quickstart.yaml --stack prod --detailed-exitcode
+    """
+    check_output(output, *FORMATS)
+    from runctl_iac.cli.destroy import resolve_stack
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine import driver
+    from runctl_iac.plan.model import Action
+
+    target, _ = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="refresh")
+    try:
+        handle = driver.open_for(target, create=False)
+        drift = driver.refresh(handle, preview_only=not update_state)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    except driver.Interrupted:
+        raise fail([]) from None
+    changed = [c for c in drift.changes if c.action is not Action.NOOP]
+    if output is OutputFormat.json:
+        import json
+
+        from runctl_iac.render.plan_json import change_json
+
+        doc = {
+            "project": target.project,
+            "stack": target.stack,
+            "drift": bool(changed),
+            "state_updated": update_state,
+            "changes": [change_json(c) for c in changed],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        from runctl_iac.render.plan_text import change_lines, emit
+
+        where = f"{target.project}/{target.stack}"
+        if not changed:
+            sys.stdout.write(
+                f"no drift: {where} matches its state ({len(drift.changes)} resources checked)\n"
+            )
+        else:
+            sys.stdout.write(f"drift in {where}: {len(changed)} resource(s) changed outside runctl\n\n")
+            sys.stdout.write(emit(line for c in changed for line in change_lines(c)))
+            note = "the state now records it" if update_state else "the state is unchanged"
+            sys.stdout.write(f"\n{note}; `runctl apply` puts the spec's values back\n")
+    raise typer.Exit(EXIT_CHANGES if changed and detailed_exitcode else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="refresh")(refresh)

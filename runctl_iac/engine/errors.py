@@ -1,0 +1,188 @@
+"""Engine failures -> diagnostics with a hint (never a traceback).
+
+The texts matched are the Pulumi CLI's and AWS's own:
+- DIY backend lock (pkg/backend/diy/lock.go): "the stack is currently locked by 1 lock(s). Either
+  wait for the other process(es) to end or delete the lock file with `pulumi cancel`." followed by
+  "<url>: created by USER@HOST (pid N) at TIME"; Pulumi Cloud: "[409] Conflict: Another update is
+  currently in progress." (both are `ConcurrentUpdateError` in the SDK);
+- pending operations (pkg/resource/deploy/deployment_executor.go): "Attempting to deploy or update
+  resources with N pending operations from previous deployment." + "* URN, interrupted while ...";
+- plugins: "no resource plugin 'pulumi-resource-aws' found", "failed to download plugin";
+- credentials (terraform-provider-aws): "no valid credential sources", "ExpiredToken",
+  "InvalidClientTokenId", "The security token included in the request is expired";
+- EC2: InsufficientInstanceCapacity, VcpuLimitExceeded, MaxSpotInstanceCountExceeded,
+  UnauthorizedOperation ("... is not authorized to perform: ec2:RunInstances ...").
+Secrets never reach a message: the CLI prints `[secret]` for them, and only the first lines of an
+error are quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    pattern: re.Pattern[str]
+    message: str  # may use the named groups
+    hint: str
+
+
+_LOCK_HOLDER = re.compile(r"created by (?P<who>\S+) \(pid (?P<pid>\d+)\) at (?P<when>\S+)")
+_PENDING = re.compile(r"\* (urn:pulumi:\S+), interrupted while (\w+)")
+_RESOURCE = re.compile(r"(?m)^\s*(?:[\w-]+:[\w/.-]+:\w+) \((?P<name>[^)]+)\):\s*$")
+_INSTANCE_TYPE = re.compile(r"\b([a-z][a-z0-9-]*\d[a-z0-9-]*\.\d*[a-z]+)\b")
+_ZONE = re.compile(r"\b([a-z]{2}(?:-gov)?-[a-z]+-\d[a-z])\b")
+
+QUOTAS = {  # instance family letter -> the On-Demand vCPU quota (Service Quotas, ec2)
+    "g": "Running On-Demand G and VT instances (L-DB2E81BA)",
+    "p": "Running On-Demand P instances (L-417A185B)",
+    "t": "Running On-Demand Trn instances (L-2C3B7624)",
+    "i": "Running On-Demand Inf instances (L-1945791B)",
+}
+STANDARD_QUOTA = "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (L-1216C47A)"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "E0707",
+        re.compile(
+            r"unable to delete resource \"(?P<urn>[^\"]+)\"\s*as it is currently marked for protection"
+        ),
+        "{protected} is retained (protected) and the change would delete it",
+        "keep it in the spec, or set `retain: false` and apply before removing it "
+        "(its data is then deleted with it)",
+    ),
+    Rule(
+        "E0702",
+        re.compile(r"\[409\] Conflict: Another update is currently in progress|currently locked by"),
+        "the stack is locked by another update{holder}",
+        "wait for it to finish; if it was interrupted, `runctl cancel SPEC` removes the lock",
+    ),
+    Rule(
+        "E0705",
+        re.compile(
+            r"no resource plugin '(?P<plugin>[\w-]+)'|failed to download plugin|could not "
+            r"(?:get|install|download) plugin"
+        ),
+        "the Pulumi plugin {plugin} is missing and could not be installed",
+        "run `runctl doctor --install` where the network allows (it installs the aws plugin "
+        "matching the installed pulumi_aws)",
+    ),
+    Rule(
+        "E0704",
+        re.compile(
+            r"no valid credential sources|ExpiredToken|InvalidClientTokenId|security token "
+            r"included in the request is (?:expired|invalid)|NoCredentialProviders|"
+            r"failed to refresh cached credentials"
+        ),
+        "AWS credentials are missing, invalid or expired",
+        "log in again (e.g. `aws sso login` or export AWS_PROFILE), then `runctl doctor` shows "
+        "the account in use",
+    ),
+    Rule(
+        "E0706",
+        re.compile(r"InsufficientInstanceCapacity"),
+        "AWS has no capacity for {itype} in {zone} right now{spot}",
+        "try again later, another zone (network.zone), another instance type, or on-demand instead of spot",
+    ),
+    Rule(
+        "E0706",
+        re.compile(r"MaxSpotInstanceCountExceeded|SpotMaxPriceTooLow"),
+        "the spot request for {itype} was refused ({what})",
+        "raise spot.max_price_usd, use on-demand, or ask for a higher spot quota in Service Quotas",
+    ),
+    Rule(
+        "E0706",
+        re.compile(r"VcpuLimitExceeded"),
+        "the vCPU quota for {itype} is too low: {quota}",
+        "request an increase in the Service Quotas console (EC2, quota {quota}); new accounts "
+        "start at 0 for GPU instances",
+    ),
+    Rule(
+        "E0706",
+        re.compile(r"UnauthorizedOperation|AccessDenied|is not authorized to perform"),
+        "AWS refused the action {action}",
+        "grant {action} to the identity applying (see `runctl doctor` for the ARN)",
+    ),
+)
+
+
+def _first_error_lines(text: str, limit: int = 4) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() and ln.strip()]
+    return " | ".join(lines[:limit])[:600]
+
+
+def pending_operations(text: str) -> list[tuple[str, str]]:
+    """(urn, what it was doing) for each pending operation the CLI listed."""
+    return _PENDING.findall(text)
+
+
+def classify(text: str, *, operation: str = "update") -> Diagnostic:
+    """A diagnostic for a failed CLI run, from its stdout + stderr."""
+    for rule in RULES:
+        m = rule.pattern.search(text)
+        if not m:
+            continue
+        fields = _fields(text, m)
+        return Diagnostic(
+            Severity.ERROR,
+            rule.code,
+            _at(text) + rule.message.format(**fields),
+            hint=rule.hint.format(**fields),
+        )
+    pending = pending_operations(text)
+    if pending:
+        names = ", ".join(f"{urn.rsplit('::', 1)[-1]} ({what})" for urn, what in pending)
+        return Diagnostic(
+            Severity.ERROR,
+            "E0703",
+            f"an earlier update was interrupted; pending operations: {names}",
+            hint="run `runctl recover SPEC`: it explains what may exist in AWS and repairs the state",
+        )
+    detail = _first_error_lines(text) or "see the engine output above"
+    return Diagnostic(
+        Severity.ERROR,
+        "E0707",
+        f"the engine {operation} failed: {detail}",
+        hint="fix the cause and run it again; `runctl status SPEC` shows what exists",
+    )
+
+
+def _at(text: str) -> str:
+    m = _RESOURCE.search(text)
+    return f"{m.group('name')}: " if m else ""
+
+
+def _fields(text: str, m: re.Match[str]) -> dict[str, str]:
+    holder = _LOCK_HOLDER.search(text)
+    itype_m = _INSTANCE_TYPE.search(text[m.start() : m.start() + 400]) or _INSTANCE_TYPE.search(text)
+    itype = itype_m.group(1) if itype_m else "the instance type"
+    zone_m = _ZONE.search(text[m.start() :])
+    action_m = re.search(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)", text)
+    family = itype[:1] if itype_m else ""
+    if itype.startswith("trn"):
+        family = "t"
+    elif itype.startswith("inf"):
+        family = "i"
+    urn = m.groupdict().get("urn") or ""
+    return {
+        "protected": urn.rsplit("::", 1)[-1] or "a resource",
+        "holder": f" ({holder['who']}, pid {holder['pid']}, since {holder['when']})" if holder else "",
+        "plugin": (m.groupdict().get("plugin") or "aws").removeprefix("pulumi-resource-"),
+        "itype": itype,
+        "zone": zone_m.group(1) if zone_m else "the chosen zone",
+        "spot": " (spot)" if "spot" in text.lower() else "",
+        "what": m.group(0),
+        "quota": QUOTAS.get(family, STANDARD_QUOTA),
+        "action": action_m.group(1) if action_m else "(see the engine output)",
+    }
+
+
+def engine_error(exc: BaseException, *, operation: str = "update") -> DiagnosticError:
+    """Wrap an SDK exception (CommandError and friends) as a DiagnosticError."""
+    text = str(exc)
+    return DiagnosticError([classify(text, operation=operation)])

@@ -1,0 +1,283 @@
+"""One progress model fed by engine events, and the engine's changes in runctl's plan model.
+
+`Progress.handle(event)` takes a `pulumi.automation.events.EngineEvent` (or anything with the same
+attributes) and returns the `Step` it caused, if any: a resource started, finished or failed, a
+diagnostic, the summary. The views (`render/progress.py`) read the rows and the steps; they never
+see an engine event. `changes_from_events` turns a preview's events into `Changes(source="engine")`.
+No pulumi import: events are read by attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runctl_iac.plan import replace_rules as rr
+from runctl_iac.plan.model import Action, Change, Changes, PropertyChange
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+State = Literal["running", "done", "failed"]
+StepKind = Literal["start", "done", "failed", "diagnostic", "summary"]
+
+# engine op -> (present tense, past tense)
+VERBS: dict[str, tuple[str, str]] = {
+    "create": ("creating", "created"),
+    "update": ("updating", "updated"),
+    "delete": ("deleting", "deleted"),
+    "replace": ("replacing", "replaced"),
+    "create-replacement": ("creating replacement", "created replacement"),
+    "delete-replaced": ("deleting original", "deleted original"),
+    "read": ("reading", "read"),
+    "refresh": ("refreshing", "refreshed"),
+    "import": ("importing", "imported"),
+    "discard": ("forgetting", "forgot"),
+    "same": ("checking", "unchanged"),
+}
+
+
+@dataclass
+class Row:
+    urn: str
+    name: str  # logical id (the last URN segment)
+    type: str
+    op: str
+    state: State = "running"
+    started: int | None = None  # engine timestamps (seconds)
+    ended: int | None = None
+    message: str | None = None
+
+    @property
+    def duration(self) -> int | None:
+        if self.started is None or self.ended is None:
+            return None
+        return max(0, self.ended - self.started)
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    row: Row | None = None
+    message: str | None = None
+    severity: str | None = None
+
+
+@dataclass
+class Progress:
+    rows: dict[str, Row] = field(default_factory=dict)  # urn -> row, in order of first appearance
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)  # (severity, message)
+    summary: dict[str, int] | None = None
+    duration_seconds: int | None = None
+    events: int = 0
+
+    def handle(self, event: Any) -> Step | None:
+        self.events += 1
+        pre = getattr(event, "resource_pre_event", None)
+        if pre is not None:
+            return self._start(pre.metadata, event.timestamp)
+        out = getattr(event, "res_outputs_event", None)
+        if out is not None:
+            return self._finish(out.metadata, event.timestamp, "done")
+        failed = getattr(event, "res_op_failed_event", None)
+        if failed is not None:
+            return self._finish(failed.metadata, event.timestamp, "failed")
+        diag = getattr(event, "diagnostic_event", None)
+        if diag is not None:
+            return self._diagnostic(diag)
+        summary = getattr(event, "summary_event", None)
+        if summary is not None:
+            self.summary = {str(getattr(k, "value", k)): int(v) for k, v in summary.resource_changes.items()}
+            self.duration_seconds = summary.duration_seconds
+            return Step("summary")
+        return None
+
+    def _start(self, meta: Any, ts: int) -> Step | None:
+        if meta.type == STACK_TYPE:
+            return None
+        op = str(getattr(meta.op, "value", meta.op))
+        row = self.rows.get(meta.urn)
+        if row is None:
+            row = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
+            self.rows[meta.urn] = row
+        else:  # a replacement's second step
+            row.op, row.state, row.ended = op, "running", None
+        return Step("start", row) if op != "same" else None
+
+    def _finish(self, meta: Any, ts: int, state: Literal["done", "failed"]) -> Step | None:
+        if meta.type == STACK_TYPE:
+            return None
+        op = str(getattr(meta.op, "value", meta.op))
+        row = self.rows.get(meta.urn)
+        if row is None:
+            row = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
+            self.rows[meta.urn] = row
+        row.state, row.ended = state, ts
+        if state == "failed" or op != "same":
+            return Step(state, row)
+        return None
+
+    def _diagnostic(self, diag: Any) -> Step | None:
+        message = strip_ansi(str(diag.message)).strip()
+        severity = str(diag.severity)
+        if not message or getattr(diag, "ephemeral", False):
+            return None
+        self.diagnostics.append((severity, message))
+        row = self.rows.get(diag.urn) if getattr(diag, "urn", None) else None
+        if row is not None and severity == "error":
+            row.message = message.splitlines()[0]
+        return Step("diagnostic", row, message, severity)
+
+    def changed_rows(self) -> list[Row]:
+        return [r for r in self.rows.values() if r.op != "same" or r.state == "failed"]
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows.values() if r.state == "failed"]
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|<\{%[a-z]*%\}>")
+
+
+def strip_ansi(text: str) -> str:
+    """Without terminal colour codes, nor Pulumi's `<{%reset%}>` colour markup."""
+    return _ANSI.sub("", text)
+
+
+def urn_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+# ---- preview events -> Changes(source="engine") ----
+
+_ACTION = {
+    "same": Action.NOOP,
+    "read": Action.NOOP,
+    "refresh": Action.NOOP,
+    "create": Action.CREATE,
+    "import": Action.CREATE,
+    "update": Action.UPDATE,
+    "delete": Action.DELETE,
+    "discard": Action.DELETE,
+    "replace": Action.REPLACE,
+    "create-replacement": Action.REPLACE,
+    "delete-replaced": Action.REPLACE,
+    "read-replacement": Action.REPLACE,
+    "import-replacement": Action.REPLACE,
+    "discard-replaced": Action.REPLACE,
+    "remove-pending-replace": Action.NOOP,
+}
+_ORDER = {rr.INSTANCE_TYPE: 0, rr.VOLUME_TYPE: 1, rr.BUCKET_TYPE: 2}
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake_path(path: str) -> str:
+    """`rootBlockDevice.volumeSize` -> `root_block_device.volume_size` (the Graph's names)."""
+    return _CAMEL.sub(r"_\1", path).lower()
+
+
+def _top_value(state: Any, path: str) -> Any:
+    if state is None:
+        return None
+    inputs = getattr(state, "inputs", None) or {}
+    key = re.split(r"[.\[]", path, maxsplit=1)[0]
+    value = inputs.get(key)
+    if isinstance(value, (dict, list)) or key != path:
+        return None
+    return value
+
+
+def _props(meta: Any) -> tuple[PropertyChange, ...]:
+    detailed = getattr(meta, "detailed_diff", None) or {}
+    out: list[PropertyChange] = []
+    for path, diff in sorted(detailed.items()):
+        kind = str(getattr(diff.diff_kind, "value", diff.diff_kind))
+        old = None if kind.startswith("add") else _top_value(meta.old, path)
+        new = None if kind.startswith("delete") else _top_value(meta.new, path)
+        out.append(PropertyChange(snake_path(path), old, new, replaces=kind.endswith("-replace")))
+    if not out:
+        for key in getattr(meta, "diffs", None) or []:
+            out.append(PropertyChange(snake_path(key), None, None))
+    return tuple(out)
+
+
+def changes_from_events(events: Iterable[Any]) -> Changes:
+    """One Change per resource of a preview (replacement steps merged), in reading order."""
+    found: dict[str, Change] = {}
+    for event in events:
+        pre = getattr(event, "resource_pre_event", None)
+        if pre is None or pre.metadata.type == STACK_TYPE:
+            continue
+        meta = pre.metadata
+        op = str(getattr(meta.op, "value", meta.op))
+        action = _ACTION.get(op, Action.UPDATE)
+        name = urn_name(meta.urn)
+        previous = found.get(name)
+        if previous is not None and previous.action is Action.REPLACE and action is not Action.REPLACE:
+            continue
+        retain = bool(getattr(meta.old, "retain_on_delete", False)) if meta.old is not None else False
+        props = _props(meta) or (previous.properties if previous else ())
+        is_data = meta.type in rr.DATA_TYPES
+        lossy = action in (Action.DELETE, Action.REPLACE)
+        note = "retained: left in AWS and dropped from the stack" if lossy and retain else None
+        found[name] = Change(
+            id=name,
+            type=meta.type,
+            action=action,
+            properties=props,
+            data_loss=lossy and is_data and not retain,
+            retained=lossy and retain,
+            note=note,
+        )
+    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
+    return Changes(tuple(ordered), source="engine")
+
+
+def drift_from_events(events: Iterable[Any]) -> Changes:
+    """Refresh events -> what changed outside runctl: updated (outputs differ) or deleted (gone)."""
+    found: dict[str, Change] = {}
+    for event in events:
+        out = getattr(event, "res_outputs_event", None)
+        if out is None or out.metadata.type == STACK_TYPE:
+            continue
+        meta = out.metadata
+        op = str(getattr(meta.op, "value", meta.op))
+        old = getattr(meta.old, "outputs", None) if meta.old is not None else None
+        new = getattr(meta.new, "outputs", None) if meta.new is not None else None
+        if op == "delete" or (meta.old is not None and meta.new is None):
+            action = Action.DELETE
+        elif op == "update" or (op == "refresh" and old != new):
+            action = Action.UPDATE
+        else:
+            action = Action.NOOP
+        props: tuple[PropertyChange, ...] = ()
+        if action is Action.UPDATE and isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(
+                k for k in set(old) | set(new) if old.get(k) != new.get(k) and not k.startswith("__")
+            )
+            props = tuple(PropertyChange(snake_path(k), _plain(old.get(k)), _plain(new.get(k))) for k in keys)
+        name = urn_name(meta.urn)
+        note = "changed outside runctl" if action is Action.UPDATE else None
+        if action is Action.DELETE:
+            note = "no longer exists in AWS"
+        found[name] = Change(id=name, type=meta.type, action=action, properties=props, note=note)
+    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
+    return Changes(tuple(ordered), source="engine")
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, (dict, list)) else value
+
+
+def replacement_disagreements(offline: Changes, engine: Changes) -> list[str]:
+    """Resources one diff replaces and the other does not (said in words after the preview)."""
+    off = {c.id: c.action for c in offline.changes}
+    lines: list[str] = []
+    for c in engine.changes:
+        theirs = off.get(c.id)
+        if theirs is None:
+            continue
+        if (c.action is Action.REPLACE) != (theirs is Action.REPLACE):
+            lines.append(f"{c.id}: the engine says {c.action.value}, the offline diff said {theirs.value}")
+    return lines
