@@ -96,8 +96,22 @@ def stack_for(
         program=make_program(graph, endpoint_url=endpoint),
         opts=opts,
     )
-    stack.set_config("runctl:expiresAt", auto.ConfigValue(EXPIRES_AT))
+    for key, value in apply_config(graph, endpoint).items():
+        stack.set_config(key, auto.ConfigValue(value))
     return stack
+
+
+def apply_config(graph: Graph, endpoint: str) -> dict[str, str]:
+    """The stack configuration runctl's apply sets: the expiry and, for per-account bucket names,
+    the account suffix of the emulator's account."""
+    from runctl_iac.compiler.names import ACCOUNT_CONFIG, account_suffix
+    from runctl_iac.engine.program import uses_account
+
+    config = {"runctl:expiresAt": EXPIRES_AT}
+    if uses_account(graph):
+        account = aws_client("sts", endpoint).get_caller_identity()["Account"]
+        config[ACCOUNT_CONFIG] = account_suffix(account, graph.region)
+    return config
 
 
 def example_doc(name: str) -> dict[str, Any]:
