@@ -1,5 +1,5 @@
 """runctl's own commands through the real engine (marked `engine`): a second apply while one runs,
-Ctrl-C to an apply and `runctl recover`, and `runctl stacks`. The Pulumi CLI from
+Ctrl-C to an apply and `runctl recover`, `runctl stacks`, `runctl doctor`. The Pulumi CLI from
 `make engine-cli`, the stand-in aws plugin (tests/engine/standin/) and the local emulator that
 `runctl local start` runs; slow applies come from the stand-in's create delay (a test hook)."""
 
@@ -118,3 +118,26 @@ def test_ctrl_c_then_recover_then_apply(project: Path) -> None:
     assert stacks.code == 0, stacks.stderr
     [row] = [s for s in stacks.json()["stacks"] if s["project"] == "local-demo"]
     assert row["stack"] == "dev" and row["resource_count"] == resources + 1 and not row["update_in_progress"]
+
+
+def test_doctor_finds_the_cli_make_engine_cli_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None
+) -> None:
+    """With no `pulumi` on PATH, `runctl doctor` finds the one in ~/.cache/runctl/ and its version."""
+    cli = shutil.which("pulumi")
+    assert cli is not None
+    built = Path.home() / ".cache" / "runctl" / "pulumi-v3.274.1" / "pulumi"
+    if Path(cli).resolve() != built.resolve():
+        pytest.skip("the pulumi on PATH is not the one `make engine-cli` builds")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(
+        "PATH",
+        os.pathsep.join(
+            p
+            for p in os.environ["PATH"].split(os.pathsep)
+            if p and Path(p).resolve() != built.parent.resolve()
+        ),
+    )
+    assert shutil.which("pulumi") is None
+    doctor = invoke("doctor")
+    assert f"v3.274.1 at {built}" in doctor.stdout, doctor.stdout
