@@ -118,6 +118,8 @@ def test_ctrl_c_then_recover_then_apply(project: Path) -> None:
     assert stacks.code == 0, stacks.stderr
     [row] = [s for s in stacks.json()["stacks"] if s["project"] == "local-demo"]
     assert row["stack"] == "dev" and row["resource_count"] == resources + 1 and not row["update_in_progress"]
+    # stack tags set by runctl apply, read back by runctl stacks: the expiry (ttl 2h) and the owner
+    assert row["expires_at"] and row["expires_at"] > row["last_update"] and row["owner"]
 
 
 def test_doctor_finds_the_cli_make_engine_cli_built(
