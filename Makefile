@@ -16,7 +16,7 @@ ACTIONLINT_VERSION := v1.7.12
 TOOLS_BIN ?= $(HOME)/.cache/runctl/bin
 ACTIONLINT := $(TOOLS_BIN)/actionlint-$(ACTIONLINT_VERSION)
 
-.PHONY: demo test test-latest lint bench format lock clean actionlint
+.PHONY: demo test test-latest lint bench format lock clean actionlint engine-cli test-engine
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,24 @@ $(ACTIONLINT):
 	GOBIN=$(TOOLS_BIN)/.actionlint-build go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 	mv $(TOOLS_BIN)/.actionlint-build/actionlint $@
 	rmdir $(TOOLS_BIN)/.actionlint-build
+
+# The Pulumi CLI, built from its Go module (tools/pulumi-cli/build.sh) into a cache outside the
+# work tree, shared by every clone; nothing is rebuilt while the binary exists.
+PULUMI_VERSION := v3.274.1
+ENGINE_CACHE   ?= $(HOME)/.cache/runctl
+PULUMI_CLI     := $(ENGINE_CACHE)/pulumi-$(PULUMI_VERSION)/pulumi
+ENGINE_PLUGINS := $(CURDIR)/tests/engine/standin/bin
+
+## engine-cli: build the Pulumi CLI from its Go module (needs Go and the Go module proxy)
+engine-cli: $(PULUMI_CLI)
+
+$(PULUMI_CLI):
+	tools/pulumi-cli/build.sh $(PULUMI_VERSION) $(dir $@)
+
+## test-engine: the engine-marked tests through that CLI, a stand-in AWS plugin and a moto server
+test-engine: $(DEV_STAMP) $(PULUMI_CLI)
+	PATH="$(dir $(PULUMI_CLI)):$(ENGINE_PLUGINS):$$PATH" RUNCTL_REQUIRE_ENGINE=1 \
+		$(BIN)/python -m pytest -n 2 -q -m engine
 
 ## test-latest: the whole suite with the newest versions pyproject.toml allows (in .venv-latest)
 test-latest: | $(UV)
