@@ -171,7 +171,9 @@ def test_the_llama_example_on_the_local_target(
 
     stack.destroy(remove=True)
     assert live_instances(engine_moto, "llama-local") == {}
-    assert set(buckets.values()) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}  # retain: true
+    retained = {k: v for k, v in buckets.items() if k != "_staging"}  # the staging bucket is scratch
+    assert set(retained.values()) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}  # retain: true
+    assert buckets["_staging"] not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert not ssm.describe_parameters(
         ParameterFilters=[{"Key": "Name", "Option": "BeginsWith", "Values": ["/runctl/llama-local/"]}]
     )["Parameters"]
