@@ -75,8 +75,15 @@ def main() -> None:
     confuse with a mistyped flag."""
     import click
 
+    from runctl_iac.diagnostics import DiagnosticError
+
     try:
         result = app(standalone_mode=False)
+    except DiagnosticError as exc:  # a safety net: every command renders its own diagnostics
+        from runctl_iac.render.diagnostics import render_text
+
+        sys.stderr.write(render_text(exc.diagnostics))
+        sys.exit(1)
     except click.UsageError as exc:
         exc.show()
         sys.exit(1)

@@ -86,6 +86,10 @@ def apply(
     from runctl_iac.engine.driver import Interrupted
 
     loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
+    if loaded.target == "local" and backend is not None:
+        from runctl_iac.cli.plan import usage_error
+
+        raise usage_error("--backend does not apply to the local target: its state lives in .runctl/local/")
     ui = TerminalUI("update")
     if warnings:
         ui.warn(warnings)

@@ -40,9 +40,15 @@ def resolve_stack(
         label = f"--project {name} --stack {stack_name}"
     else:
         raise usage_error(f"{command} needs SPEC, or --project P --stack S")
-    if is_local:
-        return local_target(start, name, stack_name)[0], label
-    return make_target(start, name, stack_name, backend), label
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import DiagnosticError
+
+    try:  # e.g. no local emulator running (E0712), a backend without its passphrase (E0710)
+        if is_local:
+            return local_target(start, name, stack_name)[0], label
+        return make_target(start, name, stack_name, backend), label
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
 
 
 def local_endpoint(target: Target) -> str | None:

@@ -189,7 +189,7 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     config = driver.configure(stack, stack_config(req, current))
     ws.set_tags(stack, {ws.OWNER_TAG: ws.owner()})
     engine_changes = driver.preview(stack)  # fails first when another update holds the lock
-    _refuse_pending(stack)
+    _refuse_pending(stack, req.target)
     engine_plan = offline_plan(req, engine_changes)
     ui.show_plan(engine_plan)
     for line in replacement_disagreements(plan.changes, engine_changes):
@@ -221,10 +221,16 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     return _launch(req, outputs, ui)
 
 
-def _refuse_pending(stack: Any) -> None:
+def _refuse_pending(stack: Any, target: ws.Target) -> None:
     from runctl_iac.engine.recover import pending_ops
 
     pending = pending_ops(driver.state_resources(stack)[1])
+    if pending and _locked_now(target):  # a live update's operations, not an interrupted one's
+        raise _error(
+            "E0702",
+            "the stack is locked by another update in progress",
+            "wait for it to finish; if it was interrupted, `runctl cancel SPEC` removes the lock",
+        )
     if pending:
         raise _error(
             "E0703",
@@ -232,6 +238,18 @@ def _refuse_pending(stack: Any) -> None:
             + "; ".join(p.explain() for p in pending),
             "run `runctl recover SPEC` first: it checks AWS and repairs the state",
         )
+
+
+def _locked_now(target: ws.Target) -> bool:
+    """An update holds the stack's lock (file and S3 backends keep lock files; others: unknown)."""
+    if target.backend.kind not in ("file", "s3"):
+        return False
+    from runctl_iac.teardown.backend import BackendError, update_in_progress
+
+    try:
+        return update_in_progress(target.backend.url, target.project, target.stack)
+    except (BackendError, OSError):
+        return False
 
 
 def _confirmed(req: ApplyRequest, ui: ApplyUI) -> bool:

@@ -134,12 +134,26 @@ class LiveView:
         self._live.stop()
 
 
+# the steps of one replacement (the engine's summary counts the resource once, as "replace")
+_REPLACEMENT_STEPS = frozenset(
+    {
+        "replace",
+        "create-replacement",
+        "delete-replaced",
+        "read-replacement",
+        "import-replacement",
+        "discard-replaced",
+    }
+)
+
+
 def summary_text(model: Progress, operation: str = "update") -> str:
     """`update done in 3m12s: 5 created, 1 updated` plus the slowest steps."""
     counts: dict[str, int] = {}
     for row in model.rows.values():
         if row.op != "same":
-            key = "failed" if row.state == "failed" else _verb(row.op, True)
+            op = "replace" if row.op in _REPLACEMENT_STEPS else row.op  # one replace per resource
+            key = "failed" if row.state == "failed" else _verb(op, True)
             counts[key] = counts.get(key, 0) + 1
     parts = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no changes"
     took = duration_text(model.duration_seconds)

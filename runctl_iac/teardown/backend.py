@@ -239,6 +239,13 @@ def _locked(lock_keys: list[str], project: str, stack: str) -> bool:
     return False
 
 
+def update_in_progress(backend_url: str, project: str, stack: str) -> bool:
+    """Whether an update of project/stack holds the lock in this file:// or s3:// backend now."""
+    store = _store(backend_url)
+    lock_keys = [k for k in store.list(".pulumi/locks/") if k.endswith(".json")]
+    return _locked(lock_keys, project, stack)
+
+
 def list_stacks(backend_url: str) -> list[StackInfo]:
     """Every stack in a file:// or s3:// backend, sorted by (project, stack)."""
     store = _store(backend_url)

@@ -186,3 +186,11 @@ def test_doctor_accepts_an_aws_plugin_on_path(machine: Path) -> None:
     run = invoke("doctor")
     assert "pulumi-resource-aws from PATH" in run.stdout
     assert run.code == 0, run.stdout
+
+
+def test_apply_refuses_a_backend_for_the_local_target(cli_env: Path) -> None:
+    """The local target keeps its state beside the emulator; a --backend would be silently ignored."""
+    (cli_env / "runctl.toml").write_text("")
+    write(cli_env / "local.yaml", "version: 1\nname: loc\ntarget: local\nbuckets:\n  results: {}\n")
+    run = invoke("apply", "local.yaml", "--yes", "--backend", "s3://team/state")
+    assert run.code == 1 and "--backend does not apply to the local target" in run.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from runctl_iac.engine.settings import resolve_backend
 from runctl_iac.engine.snapshot import read_applied
-from tests.cli.plan_helpers import SECRET_VALUE, invoke
+from tests.cli.plan_helpers import SECRET_VALUE, invoke, write
 from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake
 
@@ -137,3 +137,15 @@ def test_every_engine_command_has_help_with_an_example(command: str) -> None:
     run = invoke(*command.split(), "--help")
     assert run.code == 0
     assert "Example" in run.stdout and f"runctl {command.split()[0]}" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["status", "refresh", "destroy", "extend", "cancel", "recover"])
+def test_stack_commands_on_a_local_spec_without_the_emulator_are_diagnostics(
+    cli_env: Path, command: str
+) -> None:
+    """No emulator running: E0712 with its hint, exit 1, no traceback (found through the real CLI)."""
+    (cli_env / "runctl.toml").write_text("")
+    write(cli_env / "local.yaml", "version: 1\nname: loc\ntarget: local\nbuckets:\n  results: {}\n")
+    run = invoke(command, "local.yaml", *(["--by", "1h"] if command == "extend" else []))
+    assert run.code == 1
+    assert "error[E0712] the local emulator is not running" in run.stderr

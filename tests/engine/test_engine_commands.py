@@ -73,11 +73,6 @@ def _wait(predicate: object, timeout: float) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the driver reads pending operations before it tries the lock: a second apply while one "
-    "runs reports E0703 (interrupted update, run `runctl recover`) instead of E0702 (locked)",
-)
 def test_a_second_apply_gets_the_locked_stack_diagnostic(project: Path) -> None:
     first = _apply(project, delay="1")
     try:

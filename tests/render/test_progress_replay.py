@@ -77,3 +77,36 @@ def test_replacement_and_durations_from_real_streams() -> None:
         model.handle(e)
     slow = max(model.rows.values(), key=lambda r: r.duration or 0)
     assert slow.type == "aws:eks/cluster:Cluster" and (slow.duration or 0) > 400
+
+
+OWN = Path(__file__).resolve().parents[1] / "fixtures" / "pulumi-events"  # runctl's own program, recorded
+
+
+def _own_events(name: str) -> list[object]:
+    import json
+
+    from pulumi.automation.events import EngineEvent
+
+    return [EngineEvent.from_json(json.loads(line)) for line in (OWN / name).read_text().splitlines()]
+
+
+@pytest.mark.parametrize("name", ["runctl-local-up.json", "runctl-local-replace.json"])
+def test_summary_counts_match_the_engines_own_summary(name: str) -> None:
+    """A replacement is one resource replaced, not a created replacement plus a deleted original:
+    the plain summary says what the engine's summary event says."""
+    from runctl_iac.render.progress import _verb
+
+    evs = _own_events(name)
+    view = PlainView(lambda _text: None)
+    for event in evs:
+        view.handle(event)
+    engine = dict(next(e.summary_event.resource_changes for e in evs if e.summary_event))  # type: ignore[attr-defined]
+    if name == "runctl-local-up.json":
+        engine["create"] -= (
+            1  # the engine also counts the stack itself (pulumi:pulumi:Stack), runctl does not
+        )
+    expected = ", ".join(
+        f"{n} {what}" for what, n in sorted((_verb(op, True), n) for op, n in engine.items() if op != "same")
+    )
+    assert f": {expected}\n" in summary_text(view.model)
+    LiveView(io.StringIO()).close()  # the live view takes the same stream without error
