@@ -9,8 +9,8 @@ from pulumi.automation.events import EngineEvent, OpType
 from tests.engine.event_shapes import FIXTURES, events, shape
 
 STREAMS = {
-    "runctl-local-up.json": {"create": 18},
-    "runctl-local-replace.json": {"replace": 4, "update": 2, "same": 12},
+    "runctl-local-up.json": {"create": 23},
+    "runctl-local-replace.json": {"replace": 4, "update": 2, "same": 17},
 }
 
 
