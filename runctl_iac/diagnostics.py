@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "W0315": "pinned Deep Learning AMI line is past AWS's end of patch",
     "E0316": "dlami-pytorch-X.Y names no known PyTorch DLAMI line for the instance's architecture",
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
+    "E0319": "training.staging_bucket names a bucket that does not exist",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",

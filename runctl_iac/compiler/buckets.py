@@ -13,11 +13,13 @@ environment keeps costing money); `plan` flags its deletion as data loss (W0507)
 A retained bucket also carries the tag `runctl:retain=true`, so `runctl gc` knows
 to keep it without the spec (its state may be gone).
 
-The staging bucket: every spec with `training` gets one more bucket, under the
-key `_staging` (not a valid spec bucket name, so it never collides with one, and
-its physical name always carries the naming hash). It holds the training code,
-the rendered node scripts, and each run's logs and status under
-`runs/<run-id>/` (`runs/<run-id>/node-<rank>/status.json`, `.../log.txt`). It is
+The staging bucket: every spec with `training` gets one more bucket, under the key
+`_staging` (not a valid spec bucket name, so it never collides with one, and its
+physical name always carries the naming hash), unless `training.staging_bucket`
+names one of the spec's own buckets, which is then tagged `runctl:role=staging`
+and otherwise kept as the spec says. It holds the training code, the rendered
+node scripts, and each run's logs and status under `runs/<run-id>/`
+(`runs/<run-id>/node-<rank>/status.json`, `.../log.txt`). runctl's own is
 scratch space: not retained, `force_destroy`, unversioned, tagged
 `runctl:role=staging` (the teardown layer finds it by that tag), and a lifecycle
 rule expires `runs/` objects after `STAGING_RUNS_EXPIRE_DAYS` days.
@@ -80,23 +82,35 @@ def _lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
     return rules
 
 
+def staging_key(ctx: Context) -> str | None:
+    """The key (in `buckets` and the stack outputs) of the staging bucket: the spec's
+    `training.staging_bucket`, else runctl's own `_staging`; None when the spec has no `training`."""
+    training = ctx.spec.training
+    if training is None:
+        return None
+    return training.staging_bucket or STAGING_KEY
+
+
 def staging_bucket_name(ctx: Context) -> str | None:
     """The physical name of the staging bucket, or None when the spec has no `training`."""
-    return ctx.bucket_name(STAGING_KEY) if ctx.spec.training is not None else None
+    key = staging_key(ctx)
+    return ctx.bucket_name(key) if key is not None else None
 
 
 def own_bucket_names(ctx: Context) -> list[str]:
     """Physical names of every bucket the Graph creates (the spec's and the staging bucket)."""
-    names = [ctx.bucket_name(b) for b in ctx.spec.buckets]
-    staging = staging_bucket_name(ctx)
-    return sorted([*names, *([staging] if staging else [])])
+    return sorted(
+        {*(ctx.bucket_name(b) for b in ctx.spec.buckets), *filter(None, [staging_bucket_name(ctx)])}
+    )
 
 
 def _all_buckets(ctx: Context) -> list[tuple[str, Bucket, dict[str, str]]]:
+    key = staging_key(ctx)
     out: list[tuple[str, Bucket, dict[str, str]]] = [
-        (n, ctx.spec.buckets[n], {}) for n in sorted(ctx.spec.buckets)
+        (n, ctx.spec.buckets[n], dict([STAGING_ROLE_TAG]) if n == key else {})
+        for n in sorted(ctx.spec.buckets)
     ]
-    if ctx.spec.training is not None:
+    if key == STAGING_KEY:
         staging = Bucket(
             STAGING_KEY,
             lifecycle=(LifecycleRule(STAGING_RUNS_PREFIX, STAGING_RUNS_EXPIRE_DAYS),),

@@ -254,4 +254,5 @@ class LaunchPlan:
     checkpoint_every_seconds: int | None = None
     max_runtime_seconds: int | None = None
     instance_type: str = ""  # the group's EC2 type (accelerator preflight)
-    staging_bucket: str | None = None  # physical name of the staging bucket (key `_staging`)
+    staging_bucket: str | None = None  # physical name of the staging bucket
+    staging_key: str | None = None  # its key in `buckets` and the outputs (`_staging`, or the spec's)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runctl_iac.compiler.buckets import staging_bucket_name
+from runctl_iac.compiler.buckets import staging_bucket_name, staging_key
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import LaunchPlan, Node, NodeMount
 from runctl_iac.compiler.instances import instance_id
@@ -45,4 +45,5 @@ def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) ->
         max_runtime_seconds=training.max_runtime.seconds if training.max_runtime is not None else None,
         instance_type=group.type,
         staging_bucket=staging_bucket_name(ctx),
+        staging_key=staging_key(ctx),
     )

@@ -89,7 +89,7 @@ def resolve_target(
             raise _error("E0803", f"the applied stack has no instance {node.instance_resource}", hint)
         ids.append(str(out["id"]))
         ips.append(str(out["private_ip"]))
-    bucket = (outputs.get("buckets") or {}).get(STAGING_KEY)
+    bucket = (outputs.get("buckets") or {}).get(plan.staging_key or STAGING_KEY)
     if not bucket:
         raise _error("E0803", "the applied stack has no staging bucket", hint)
     plan = with_account(plan, str(bucket))

@@ -172,4 +172,5 @@ def _training(data: dict[str, Any] | None) -> Training | None:
             secrets=tuple(k.take("secrets", [])),
             checkpoints=_checkpoints(k.take("checkpoints")),
             max_runtime=_duration(k.take("max_runtime")),
+            staging_bucket=k.take("staging_bucket"),
         )

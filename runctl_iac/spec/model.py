@@ -158,6 +158,7 @@ class Training:
     secrets: tuple[str, ...] = ()  # environment variable NAMES only; values never enter a Spec
     checkpoints: Checkpoints | None = None
     max_runtime: Duration | None = None
+    staging_bucket: str | None = None  # a key of `buckets`; None: runctl's own staging bucket
 
 
 @dataclass(frozen=True)

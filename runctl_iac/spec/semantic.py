@@ -201,6 +201,26 @@ def _training(parts: Parts, emit: Emit) -> None:
                 cutoff=0.85,
             ),
         )
+    staging = training.get("staging_bucket")
+    if (
+        staging is not None
+        and parts.clean("training", "staging_bucket")
+        and buckets is not None
+        and staging not in buckets
+    ):
+        emit(
+            "E0319",
+            ("training", "staging_bucket"),
+            f'bucket "{staging}" is not defined',
+            _suggest(
+                staging,
+                buckets,
+                "buckets",
+                unrelated="define it under `buckets:`, or leave "
+                "staging_bucket out: runctl then creates a staging bucket",
+                cutoff=0.85,
+            ),
+        )
     if not (parts.clean("training", "env") and parts.clean("training", "secrets")):
         return
     env = training.get("env", {})

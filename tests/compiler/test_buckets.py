@@ -123,3 +123,23 @@ def test_no_staging_bucket_without_training() -> None:
     graph, launch = compile(single_node(training=None))
     assert "bucket._staging" not in graph.resources
     assert launch.staging_bucket is None
+
+
+def test_a_spec_can_name_its_own_staging_bucket() -> None:
+    """`training.staging_bucket: results`: no runctl staging bucket; the named one is tagged as the
+    staging area (teardown finds running jobs by that tag) and keeps its spec settings."""
+    from runctl_iac.spec.model import Training
+
+    spec = single_node(
+        buckets={"results": Bucket("results", retain=True)},
+        training=Training(group="box", run="x", staging_bucket="results"),
+    )
+    graph, launch = compile(spec)
+    assert "bucket._staging" not in graph.resources
+    results = graph.resources["bucket.results"]
+    assert results.properties["tags"] == {"runctl:retain": "true", "runctl:role": "staging"}
+    assert results.options.retain_on_delete  # the spec's own setting, untouched
+    assert "bucket.results.lifecycle" not in graph.resources  # no expiry imposed on the user's bucket
+    assert (launch.staging_key, launch.staging_bucket) == ("results", results.properties["bucket"])
+    default = compile(single_node())[1]
+    assert default.staging_key == "_staging"

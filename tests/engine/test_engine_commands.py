@@ -102,8 +102,12 @@ def test_ctrl_c_then_recover_then_apply(project: Path) -> None:
     assert proc.returncode == 1, "".join(seen) + out
     recovered = invoke("recover", "local.yaml", "--yes")
     assert recovered.code == 0, recovered.stdout + recovered.stderr
-    # the stand-in answers a create 2 s after making it: Ctrl-C caught creates in flight
-    assert "the interrupted update left" in recovered.stdout and "was being created" in recovered.stdout
+    # The stand-in answers a create 2 s after making it, so Ctrl-C usually catches creates in flight
+    # and recover explains them. Whether the engine lets them finish first (a graceful cancel: no
+    # pending operations) depends on timing, and both outcomes are right; the pending-operations
+    # path is pinned deterministically (SIGKILL) in test_engine_automation.py.
+    explained = "the interrupted update left" in recovered.stdout and "was being created" in recovered.stdout
+    assert explained or "has no pending operations: nothing to recover" in recovered.stdout, recovered.stdout
     applied = invoke("apply", "local.yaml", "--yes", "--no-launch")
     assert applied.code == 0, applied.stdout + applied.stderr
     again = invoke("plan", "local.yaml", "--engine", "--detailed-exitcode")

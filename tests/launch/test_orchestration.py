@@ -258,3 +258,18 @@ def test_bucket_names_get_the_account_suffix_from_the_applied_staging_bucket() -
     assert target.bucket == real_staging
     assert target.plan.checkpoint_bucket == plan.checkpoint_bucket.replace(ACCOUNT_PLACEHOLDER, "77aa88bb")
     assert with_account(plan, "some-foreign-bucket") == plan  # not this stack's name: left as compiled
+
+
+def test_a_named_staging_bucket_is_found_in_the_outputs_under_its_own_key() -> None:
+    from runctl_iac.launch.core import resolve_target
+
+    _graph, plan = compiled(spec(count=1, training=full_training(), volumes=True))
+    plan = replace(plan, staging_key="results", staging_bucket="runctl-demo-dev-results-<account>")
+    outputs = {
+        "instances": {n.instance_resource: {"id": "i-1", "private_ip": "10.0.0.1"} for n in plan.nodes},
+        "buckets": {"results": "runctl-demo-dev-results-77aa88bb", "_staging": "not-this-one"},
+        "volumes": {m.volume_resource: "vol-1" for n in plan.nodes for m in n.mounts},
+    }
+    assert (
+        resolve_target("demo", "dev", "us-east-1", plan, outputs).bucket == "runctl-demo-dev-results-77aa88bb"
+    )

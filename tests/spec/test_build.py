@@ -63,6 +63,7 @@ training:
   secrets: [HF_TOKEN]
   checkpoints: {dir: /data/ckpt, bucket: full-data, every: 30m}
   max_runtime: 12h
+  staging_bucket: full-data
 """
 
 
@@ -139,6 +140,7 @@ def test_full_spec_is_built_exactly() -> None:
     assert training.secrets == ("HF_TOKEN",) and dict(training.env) == {"A": "1"}
     assert training.checkpoints == Checkpoints("/data/ckpt", "full-data", Duration("30m", 1800))
     assert training.max_runtime is not None and training.max_runtime.hours == Decimal(12)
+    assert training.staging_bucket == "full-data"
     assert spec.source.locate(("instances", "trainer", "count")).line == 21
 
 

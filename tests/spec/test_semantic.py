@@ -186,3 +186,10 @@ def test_findings_are_sorted_by_position() -> None:
     found = codes(text)
     assert [c for c, *_ in found] == ["E0301", "E0305", "E0303", "E0302"]
     assert found == sorted(found, key=lambda f: (f[2], f[3]))
+
+
+def test_staging_bucket_must_name_a_defined_bucket() -> None:
+    training = "training:\n  group: trainer\n  run: x\n  staging_bucket: scratch\n"
+    diags = [d for d in run(BASE + GROUP + "buckets:\n  results: {}\n" + training) if d.code.startswith("E")]
+    assert [(d.code, d.path) for d in diags] == [("E0319", "training.staging_bucket")]
+    assert "define it under `buckets:`" in (diags[0].hint or "")
