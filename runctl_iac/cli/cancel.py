@@ -28,29 +28,19 @@ def cancel(
         runctl cancel examples/quickstart.yaml --stack dev --yes
     """
     from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI
+    from runctl_iac.cli.engine_common import TerminalUI, confirmed
     from runctl_iac.cli.plan import fail
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
     from runctl_iac.engine.recover import inspect
 
     target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="cancel")
     ui = TerminalUI()
     try:
-        if not yes:
-            if not ui.interactive():
-                raise DiagnosticError(
-                    [
-                        Diagnostic(
-                            Severity.ERROR,
-                            "E0708",
-                            "cancel needs confirmation and there is no terminal to ask on",
-                            hint=f"make sure no update is running, then `runctl cancel {label} --yes`",
-                        )
-                    ]
-                )
-            if not ui.confirm("cancel the running update? (only if it is not really running)"):
-                raise typer.Exit(EXIT_OK)
+        question = "cancel the running update? (only if it is not really running)"
+        hint = f"make sure no update is running, then `runctl cancel {label} --yes`"
+        if not confirmed(ui, yes, command="cancel", question=question, hint=hint):
+            raise typer.Exit(EXIT_OK)
         handle = driver.open_for(target, create=False)
         driver.cancel(handle)
         sys.stdout.write(

@@ -108,9 +108,9 @@ def destroy(
 
         runctl destroy --project quickstart --stack pr-123 --backend s3://team-state/runctl --yes
     """
-    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit
+    from runctl_iac.cli.engine_common import TerminalUI, confirmed, interrupted_exit
     from runctl_iac.cli.plan import fail
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver, snapshot
     from runctl_iac.engine.teardown import destroy_stack
 
@@ -130,21 +130,11 @@ def destroy(
             out.write("retained (stay in AWS, removed from the stack; delete them yourself when done):\n")
             out.write("\n".join(retained_lines(target, kept)) + "\n")
         if going or kept:
-            if not yes:
-                if not ui.interactive():
-                    raise DiagnosticError(
-                        [
-                            Diagnostic(
-                                Severity.ERROR,
-                                "E0708",
-                                "destroy needs confirmation and there is no terminal to ask on",
-                                hint=f"run `runctl destroy {label} --yes`",
-                            )
-                        ]
-                    )
-                if not ui.confirm(f"destroy {target.project}/{target.stack}?"):
-                    out.write("destroy cancelled: nothing was changed\n")
-                    raise typer.Exit(EXIT_OK)
+            question = f"destroy {target.project}/{target.stack}?"
+            hint = f"run `runctl destroy {label} --yes`"
+            if not confirmed(ui, yes, command="destroy", question=question, hint=hint):
+                out.write("destroy cancelled: nothing was changed\n")
+                raise typer.Exit(EXIT_OK)
             view = ui.progress()
             try:
                 outcome = destroy_stack(target, view.handle)

@@ -29,9 +29,9 @@ def recover(
         runctl recover examples/quickstart.yaml --stack dev --yes
     """
     from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI
+    from runctl_iac.cli.engine_common import TerminalUI, confirmed
     from runctl_iac.cli.plan import fail
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.recover import inspect
     from runctl_iac.engine.recover import recover as do_recover
 
@@ -52,20 +52,9 @@ def recover(
                 "or the next apply creates them again beside the old ones:\n"
                 + "".join(f"  {p.id}\n" for p in unknown)
             )
-        if not yes:
-            if not ui.interactive():
-                raise DiagnosticError(
-                    [
-                        Diagnostic(
-                            Severity.ERROR,
-                            "E0708",
-                            "recover needs confirmation and there is no terminal to ask on",
-                            hint=f"read the list above, then `runctl recover {label} --yes`",
-                        )
-                    ]
-                )
-            if not ui.confirm("repair the state now?"):
-                raise typer.Exit(EXIT_OK)
+        hint = f"read the list above, then `runctl recover {label} --yes`"
+        if not confirmed(ui, yes, command="recover", question="repair the state now?", hint=hint):
+            raise typer.Exit(EXIT_OK)
         result = do_recover(target)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
