@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import backend_option, yes_option
+from runctl_iac.cli.engine_common import (
+    backend_option,
+    local_stack_option,
+    project_option,
+    spec_or_project_argument,
+    yes_option,
+)
 
 if TYPE_CHECKING:
     from runctl_iac.engine.workspace import Target
@@ -92,13 +98,13 @@ def retained_lines(target: Target, kept: list[dict[str, Any]]) -> list[str]:
 
 
 def destroy(
-    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
-    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    spec: Path | None = spec_or_project_argument(),
+    project: str | None = project_option(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     yes: bool = yes_option(),
     backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+    local: bool = local_stack_option(),
 ) -> None:
     """Destroy the stack: every resource goes except volumes and buckets with `retain: true`,
     which stay in AWS (listed with their ids and monthly cost) and leave the state. The empty

@@ -29,6 +29,19 @@ def backend_option() -> str | None:
     return typer.Option(None, "--backend", metavar="URL", help=BACKEND_HELP, show_default=False)
 
 
+def spec_or_project_argument() -> Path | None:
+    """SPEC, optional for the commands that also take `--project P --stack S` (CI, no spec file)."""
+    return typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False)
+
+
+def project_option() -> str | None:
+    return typer.Option(None, "--project", help="Project name, instead of a spec.")
+
+
+def local_stack_option() -> bool:
+    return typer.Option(False, "--local", help="The stack on the local emulator.")
+
+
 def yes_option() -> bool:
     return typer.Option(
         False, "--yes", "-y", help="Do not ask for confirmation (required without a terminal)."

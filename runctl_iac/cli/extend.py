@@ -9,17 +9,22 @@ from pathlib import Path
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import backend_option
+from runctl_iac.cli.engine_common import (
+    backend_option,
+    local_stack_option,
+    project_option,
+    spec_or_project_argument,
+)
 
 
 def extend(
-    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
+    spec: Path | None = spec_or_project_argument(),
     by: str = typer.Option(..., "--by", metavar="DURATION", help="How much later, e.g. 4h, 1d, 90m."),
-    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    project: str | None = project_option(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+    local: bool = local_stack_option(),
 ) -> None:
     """Keep the environment longer: its expiry moves by DURATION (from now when already expired).
 

@@ -8,17 +8,23 @@ from pathlib import Path
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import backend_option, yes_option
+from runctl_iac.cli.engine_common import (
+    backend_option,
+    local_stack_option,
+    project_option,
+    spec_or_project_argument,
+    yes_option,
+)
 
 
 def recover(
-    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
-    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    spec: Path | None = spec_or_project_argument(),
+    project: str | None = project_option(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     yes: bool = yes_option(),
     backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+    local: bool = local_stack_option(),
 ) -> None:
     """Explain what an interrupted update left pending (which resources, what may exist in AWS),
     then repair the state: resources known to exist are kept, the rest is checked against AWS

@@ -16,19 +16,24 @@ from runctl_iac.cli.common import (
     stack_option,
     stacks_dir_option,
 )
-from runctl_iac.cli.engine_common import backend_option
+from runctl_iac.cli.engine_common import (
+    backend_option,
+    local_stack_option,
+    project_option,
+    spec_or_project_argument,
+)
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
 
 def status(
-    spec: Path | None = typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False),
-    project: str | None = typer.Option(None, "--project", help="Project name, instead of a spec."),
+    spec: Path | None = spec_or_project_argument(),
+    project: str | None = project_option(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     output: OutputFormat = output_option(*FORMATS),
     backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="The stack on the local emulator."),
+    local: bool = local_stack_option(),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
     since the last update (catalog prices), and how the last update ended.

@@ -116,29 +116,6 @@ def test_extend_moves_the_expiry_and_retags(applied: fp.FakePulumi, project: Pat
     assert invoke("extend", "spec.yaml", "--by", "soon").code == 1
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "apply",
-        "destroy",
-        "refresh",
-        "status",
-        "stacks",
-        "extend",
-        "cancel",
-        "recover",
-        "doctor",
-        "local start",
-        "local stop",
-        "local status",
-    ],
-)
-def test_every_engine_command_has_help_with_an_example(command: str) -> None:
-    run = invoke(*command.split(), "--help")
-    assert run.code == 0
-    assert "Example" in run.stdout and f"runctl {command.split()[0]}" in run.stdout
-
-
 @pytest.mark.parametrize("command", ["status", "refresh", "destroy", "extend", "cancel", "recover"])
 def test_stack_commands_on_a_local_spec_without_the_emulator_are_diagnostics(
     cli_env: Path, command: str
