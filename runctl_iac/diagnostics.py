@@ -109,6 +109,16 @@ CODES: dict[str, str] = {
     "W0811": "last checkpoint sync older than twice checkpoints.every",
     "W0812": "a running node's heartbeat is stale",
     "E0813": "a run is still running and was not stopped (no --yes)",
+    "E0820": "no GPU on this machine and `runctl run --here --require-gpu` was given",
+    "W0821": "no GPU on this machine: the local run's job runs on CPU",
+    "E0822": "not enough free disk space for a local run",
+    "W0823": "the spec's image is not used by a local run (this machine's Python runs the job)",
+    "E0824": "a local run cannot start (training.code is not a local folder, no training, bad --nodes)",
+    "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
+    "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
+    # E10xx: eject
+    "E1001": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
+    "E1002": "the eject output folder exists and is not empty",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

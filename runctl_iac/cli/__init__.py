@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "doctor",
     "local",
     "launch",
+    "run",
     "logs",
     "job",
     "stop_job",
