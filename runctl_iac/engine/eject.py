@@ -62,10 +62,21 @@ def _public_path(obj: Any) -> str:
 
 
 def _literal(v: Any) -> str:
-    """Plain data as Python source (strings in double quotes; JSON escapes are Python escapes)."""
+    """Plain data as Python source, quoted as `ruff format` quotes it (JSON escapes are Python's)."""
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return repr(v) if '"' in v else json.dumps(v, ensure_ascii=False)
     return repr(v)
+
+
+def _json_document(v: str) -> Any:
+    """The data of a compact, key-sorted JSON object string (IAM policies), else None."""
+    if not v.startswith("{"):
+        return None
+    try:
+        data = json.loads(v)
+    except ValueError:
+        return None
+    return data if json.dumps(data, sort_keys=True, separators=(",", ":")) == v else None
 
 
 class _Writer:
@@ -74,11 +85,12 @@ class _Writer:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.names: dict[str, str] = {}  # resource id -> variable
-        self.taken: set[str] = {"aws", "pulumi", "os", "secret", "provider"}
+        self.taken: set[str] = {"aws", "json", "pulumi", "os", "secret", "provider"}
         self.invokes: dict[str, str] = {}  # canonical invoke -> variable
         self.configs: dict[str, str] = {}  # config key -> variable
         self.lines: list[str] = []
         self.uses_secrets = False
+        self.uses_json = False
 
     def variable(self, wanted: str) -> str:
         base = re.sub(r"\W+", "_", wanted).strip("_").lower() or "resource"
@@ -97,7 +109,7 @@ class _Writer:
             return f"{self.names[v.resource]}.{v.attr}"
         if isinstance(v, SecretEnv):
             self.uses_secrets = True
-            return f"secret({v.name!r})"
+            return f"secret({_literal(v.name)})"
         if isinstance(v, Config):
             return self.configs[v.key]
         if isinstance(v, Invoke):
@@ -112,6 +124,11 @@ class _Writer:
         if isinstance(v, (list, tuple)):
             item = shape.item if shape.kind == "seq" and shape.item is not None else shape
             return self.block("[", [self.value(x, item, depth + 1) for x in v], "]", depth)
+        document = _json_document(v) if isinstance(v, str) else None
+        if document is not None:  # a policy reads better as data; json.dumps gives back the same string
+            self.uses_json = True
+            data = self.value(document, argsmod.ANY, depth + 1)
+            return self.call("json.dumps", [data], ["sort_keys=True", 'separators=(",", ":")'], depth)
         return _literal(v)
 
     def kwargs(self, shapes: Mapping[str, argsmod.Shape], props: Mapping[str, Any], depth: int) -> list[str]:
@@ -169,7 +186,8 @@ class _Writer:
         if res.options.depends_on:
             opts.append("depends_on=[" + ", ".join(self.names[d] for d in res.options.depends_on) + "]")
         if opts:
-            kwargs.append(f"opts=pulumi.ResourceOptions({', '.join(opts)})")
+            line = f"opts=pulumi.ResourceOptions({', '.join(opts)})"
+            kwargs.append(line if len(line) < 80 else "opts=" + self.call("pulumi.ResourceOptions", [], opts, 1))
         self.lines.append(f"{var} = {self.call(_public_path(cls), [_literal(res.id)], kwargs, 0)}")
         self.names[res.id] = var
 
@@ -224,7 +242,7 @@ def program_source(graph: Graph, config: Mapping[str, str], *, endpoint_url: str
         if res.type != PROVIDER_TYPE:
             w.resource(res)
     for name, value in sorted(target.outputs.items()):
-        w.lines.append(f"pulumi.export({_literal(name)}, {w.output(value, 0)})")
+        w.lines.append(w.call("pulumi.export", [_literal(name), w.output(value, 1)], [], 0))
     w.lines.append(f"pulumi.export({_literal(SPEC_HASH_OUTPUT)}, {_literal(spec_hash)})")
     header = [
         f'"""{graph.project} ({graph.stack}): the infrastructure runctl applied, as a plain Pulumi program.',
@@ -233,6 +251,7 @@ def program_source(graph: Graph, config: Mapping[str, str], *, endpoint_url: str
         'runctl registered, so this program manages the existing stack in place."""',
         "",
     ]
-    imports = (["import os", ""] if w.uses_secrets else []) + ["import pulumi", "import pulumi_aws as aws"]
+    stdlib = [f"import {m}" for m, used in (("json", w.uses_json), ("os", w.uses_secrets)) if used]
+    imports = [*stdlib, *([""] if stdlib else []), "import pulumi", "import pulumi_aws as aws"]
     helper = ["", "", SECRET_HELPER.strip("\n"), ""] if w.uses_secrets else []
     return "\n".join([*header, *imports, *helper, "", *w.lines]) + "\n"
