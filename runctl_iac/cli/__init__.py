@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "local",
     "launch",
     "run",
+    "eject",
     "logs",
     "job",
     "stop_job",
