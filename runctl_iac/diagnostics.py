@@ -95,6 +95,8 @@ CODES: dict[str, str] = {
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
     "W0714": "runctl doctor: something optional is missing",
+    "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
+    "E0721": "the eject output folder exists and is not empty",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",
@@ -116,9 +118,6 @@ CODES: dict[str, str] = {
     "E0824": "a local run cannot start (training.code is not a local folder, no training, bad --nodes)",
     "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
     "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
-    # E10xx: eject
-    "E1001": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
-    "E1002": "the eject output folder exists and is not empty",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

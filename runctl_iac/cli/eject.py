@@ -80,7 +80,7 @@ def _source(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> St
         return StackSource(folder / config_name, resolved.url, note, endpoint)
     resolved = backend_for(spec, flag=backend)
     config_file = work_dir(root, graph.project, graph.stack) / config_name
-    read_stack_config(StackSource(config_file, "", ""))  # E1001 before any passphrase question
+    read_stack_config(StackSource(config_file, "", ""))  # E0720 before any passphrase question
     phrase = resolve_passphrase(resolved)
     if phrase is None:
         note = f"# secrets provider: {resolved.secrets_provider} (as in runctl.toml)"

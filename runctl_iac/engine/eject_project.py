@@ -39,12 +39,12 @@ def _error(code: str, message: str, hint: str) -> DiagnosticError:
 
 
 def read_stack_config(source: StackSource) -> tuple[str, dict[str, str]]:
-    """(the file's text, its plain config values); E1001 when the stack has none here."""
+    """(the file's text, its plain config values); E0720 when the stack has none here."""
     try:
         text = source.config_file.read_text(encoding="utf-8")
     except OSError:
         raise _error(
-            "E1001",
+            "E0720",
             f"no stack configuration at {source.config_file}",
             "eject a stack that runctl applied from this project (`runctl apply SPEC --stack S` first)",
         ) from None
@@ -138,9 +138,9 @@ def eject_files(
 
 
 def write_project(out: Path, files: Mapping[str, str]) -> None:
-    """Write into `out` (created when missing); E1002 when it holds anything already."""
+    """Write into `out` (created when missing); E0721 when it holds anything already."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise _error("E1002", f"{out} exists and is not empty", "give --out a new or empty folder")
+        raise _error("E0721", f"{out} exists and is not empty", "give --out a new or empty folder")
     for rel, text in files.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)

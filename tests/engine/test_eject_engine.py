@@ -96,4 +96,4 @@ def test_eject_then_preview_on_the_same_stack_shows_no_changes(project: Path) ->
         main = folder / "__main__.py"
         main.write_text(main.read_text().replace('"runctl:managed-by": "runctl"', '"runctl:managed-by": "me"'))
         assert _preview_changes(folder, "dev").get("update"), "an edited tag must show as an update"
-    assert invoke("eject", "local.yaml", "--out", "ejected").code == 1  # E1002: never overwrites
+    assert invoke("eject", "local.yaml", "--out", "ejected").code == 1  # E0721: never overwrites
