@@ -14,12 +14,14 @@ from runctl_iac.cli.job_common import guarded, load_compiled, say
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
-    from runctl_iac.engine.eject_project import StackSource, read_stack_config
+    from runctl_iac.engine.eject_project import StackSource
 
 
 def eject(
     spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    out: Path = typer.Option(..., "--out", "-o", help="A new or empty folder for the project.", show_default=False),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="A new or empty folder for the project.", show_default=False
+    ),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     backend: str | None = backend_option(),
@@ -53,7 +55,10 @@ def eject(
         write_project(out, files)
         for rel in sorted(files):
             sys.stdout.write(f"{out / rel}\n")
-        say(f"ejected {graph.project}/{graph.stack}: {len(graph.resources)} resources; see {out / 'README.md'}")
+        say(
+            f"ejected {graph.project}/{graph.stack}: {len(graph.resources)} resources; "
+            f"see {out / 'README.md'}"
+        )
         return EXIT_OK
 
     raise typer.Exit(guarded(body))
@@ -76,7 +81,7 @@ def _source(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> St
             endpoint = None  # the emulator is stopped: the compiled endpoints stand
         resolved = backend_for(spec, local=True)
         folder = local_dir(root) / "work" / graph.project / graph.stack
-        note = f"export PULUMI_CONFIG_PASSPHRASE={LOCAL_PASSPHRASE}  # the local target's fixed one (not a secret)"
+        note = f"export PULUMI_CONFIG_PASSPHRASE={LOCAL_PASSPHRASE}  # the local target's own (not a secret)"
         return StackSource(folder / config_name, resolved.url, note, endpoint)
     resolved = backend_for(spec, flag=backend)
     config_file = work_dir(root, graph.project, graph.stack) / config_name

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
@@ -16,7 +17,6 @@ from runctl_iac.cli.common import (
     stack_option,
     stacks_dir_option,
 )
-from runctl_iac.cli import here_jobs
 from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, write_warnings
 

@@ -29,11 +29,13 @@ def run(
     stacks_dir: Path | None = stacks_dir_option(),
     nodes: int = typer.Option(1, "--nodes", min=1, help="Local processes, ranks 0..N-1 (default 1)."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Print the job's log lines as they come."),
-    require_gpu: bool = typer.Option(False, "--require-gpu", help="Fail (E0820) when this machine has no GPU."),
+    require_gpu: bool = typer.Option(
+        False, "--require-gpu", help="Fail (E0820) when this machine has no GPU."
+    ),
     checkpoints: CheckpointTarget = typer.Option(
         CheckpointTarget.local,
         "--checkpoints",
-        help="Where checkpoints go: a local folder, or the spec's checkpoint bucket (needs an applied stack).",
+        help="Where checkpoints go: a local folder, or also the spec's bucket (needs an applied stack).",
     ),
 ) -> None:
     """Run the spec's training job on this machine with the contract of a node.
@@ -109,7 +111,9 @@ def _ask(name: str) -> str | None:
     return value or None
 
 
-def _with_checkpoints(spec: Path, plan: LaunchPlan, target: CheckpointTarget, graph: Graph, local: bool) -> LaunchPlan:
+def _with_checkpoints(
+    spec: Path, plan: LaunchPlan, target: CheckpointTarget, graph: Graph, local: bool
+) -> LaunchPlan:
     """The plan whose checkpoints sync to the spec's bucket (`s3`: its real name, from the applied
     stack's outputs) or stay in the local folder only (`local`: no bucket)."""
     from dataclasses import replace

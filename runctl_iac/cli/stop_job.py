@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
 from runctl_iac.cli import here_jobs
+from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
 from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, open_stack, say
 

@@ -27,7 +27,13 @@ from typing import Any
 from runctl_iac.compiler.graph import Config, Graph, Invoke, Ref, Resource, SecretEnv, encode_value
 from runctl_iac.compiler.names import ACCOUNT_CONFIG
 from runctl_iac.engine import args as argsmod
-from runctl_iac.engine.program import PROVIDER_TYPE, SPEC_HASH_OUTPUT, uses_account, with_account, with_endpoint
+from runctl_iac.engine.program import (
+    PROVIDER_TYPE,
+    SPEC_HASH_OUTPUT,
+    uses_account,
+    with_account,
+    with_endpoint,
+)
 
 INDENT = "    "
 
@@ -55,9 +61,9 @@ def _public_path(obj: Any) -> str:
     if getattr(pulumi_aws, name, None) is obj:
         return f"aws.{name}"
     module = obj.__module__.split(".")
-    if module[0] == "pulumi_aws" and len(module) > 1:
-        if getattr(importlib.import_module(f"pulumi_aws.{module[1]}"), name, None) is obj:
-            return f"aws.{module[1]}.{name}"
+    top = f"pulumi_aws.{module[1]}" if module[0] == "pulumi_aws" and len(module) > 1 else ""
+    if top and getattr(importlib.import_module(top), name, None) is obj:
+        return f"aws.{module[1]}.{name}"
     raise ValueError(f"{obj!r} is not exported by pulumi_aws")
 
 
@@ -187,7 +193,9 @@ class _Writer:
             opts.append("depends_on=[" + ", ".join(self.names[d] for d in res.options.depends_on) + "]")
         if opts:
             line = f"opts=pulumi.ResourceOptions({', '.join(opts)})"
-            kwargs.append(line if len(line) < 80 else "opts=" + self.call("pulumi.ResourceOptions", [], opts, 1))
+            kwargs.append(
+                line if len(line) < 80 else "opts=" + self.call("pulumi.ResourceOptions", [], opts, 1)
+            )
         self.lines.append(f"{var} = {self.call(_public_path(cls), [_literal(res.id)], kwargs, 0)}")
         self.names[res.id] = var
 

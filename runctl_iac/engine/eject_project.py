@@ -81,7 +81,8 @@ def _readme(graph: Graph, plan: LaunchPlan | None, source: StackSource, secrets:
         "|---|---|",
         "| `__main__.py` | one pulumi_aws statement per resource, with its arguments and options |",
         "| `Pulumi.yaml` | the project (runctl's project name; the state backend) |",
-        f"| `Pulumi.{graph.stack}.yaml` | the stack's configuration, copied from runctl (expiry, account suffix) |",
+        f"| `Pulumi.{graph.stack}.yaml` | the stack's configuration, copied from runctl "
+        "(expiry, account suffix) |",
         "| `requirements.txt` | pulumi and pulumi-aws at the versions runctl used |",
     ]
     if plan is not None and plan.nodes:

@@ -160,8 +160,12 @@ def code_dir(plan: LaunchPlan, spec_dir: Path) -> Path | None:
         )
     directory = (spec_dir / plan.code).resolve()
     if not directory.is_dir():
-        raise _error("E0809", f"training.code {plan.code!r} is not a directory ({directory})",
-                     "point training.code at the folder holding the job's code", "training.code")
+        raise _error(
+            "E0809",
+            f"training.code {plan.code!r} is not a directory ({directory})",
+            "point training.code at the folder holding the job's code",
+            "training.code",
+        )
     return directory
 
 
@@ -169,7 +173,9 @@ def render_local(plan: LaunchPlan, local: Local, run_id: str, region: str, code:
     """The node script for a local run: node.sh with the run's values and here.sh at its marker."""
     mounts = {m.volume_resource: "local" for n in plan.nodes for m in n.mounts}
     runtime = Runtime(run_id, "", tuple(MASTER for _ in plan.nodes), "", mounts)
-    script = render_script(plan, None, project=local.project, stack=local.stack, region=region, runtime=runtime)
+    script = render_script(
+        plan, None, project=local.project, stack=local.stack, region=region, runtime=runtime
+    )
     if OVERRIDES_MARKER not in script:
         raise RuntimeError("node.sh has no local-overrides marker")
     venv = os.environ.get("VIRTUAL_ENV", "")
@@ -203,7 +209,10 @@ def count_gpus() -> int | None:
     try:
         done = subprocess.run(
             ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return 0
@@ -216,7 +225,12 @@ def min_free_mb() -> int:
 
 
 def preflight(
-    plan: LaunchPlan, image: str, root: Path, *, require_gpu: bool, gpus: Callable[[], int | None] = count_gpus
+    plan: LaunchPlan,
+    image: str,
+    root: Path,
+    *,
+    require_gpu: bool,
+    gpus: Callable[[], int | None] = count_gpus,
 ) -> tuple[list[Diagnostic], list[str]]:
     """Diagnostics (an error stops the run) and notes on this machine: GPUs, free disk, framework."""
     found: list[Diagnostic] = []
@@ -227,26 +241,51 @@ def preflight(
     if not have:
         why = "no nvidia-smi on PATH" if have is None else "nvidia-smi lists no GPU"
         if require_gpu:
-            found.append(Diagnostic(Severity.ERROR, "E0820", f"no GPU on this machine ({why})",
-                                    path="training", hint="run it on a machine with an NVIDIA GPU and driver, "
-                                    "or leave out --require-gpu to try the job on CPU"))
+            found.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "E0820",
+                    f"no GPU on this machine ({why})",
+                    path="training",
+                    hint="run it on a machine with an NVIDIA GPU and driver, "
+                    "or leave out --require-gpu to try the job on CPU",
+                )
+            )
         elif accel is not None:
-            found.append(Diagnostic(Severity.WARNING, "W0821", f"no GPU on this machine ({why}): the job "
-                                    f"runs on CPU ({want})", path="training",
-                                    hint="fine for checking setup and run; --require-gpu makes this an error"))
+            found.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "W0821",
+                    f"no GPU on this machine ({why}): the job runs on CPU ({want})",
+                    path="training",
+                    hint="fine for checking setup and run; --require-gpu makes this an error",
+                )
+            )
     else:
         notes.append(f"{have} GPU(s) on this machine ({want})")
     root.mkdir(parents=True, exist_ok=True)
     free_mb = shutil.disk_usage(root).free // (1024 * 1024)
     if free_mb < min_free_mb():
-        found.append(Diagnostic(Severity.ERROR, "E0822", f"only {free_mb} MiB free in {root}, at least "
-                                f"{min_free_mb()} MiB needed", path="training",
-                                hint="free some space, or set RUNCTL_MIN_FREE_MB to a smaller value"))
+        found.append(
+            Diagnostic(
+                Severity.ERROR,
+                "E0822",
+                f"only {free_mb} MiB free in {root}, at least {min_free_mb()} MiB needed",
+                path="training",
+                hint="free some space, or set RUNCTL_MIN_FREE_MB to a smaller value",
+            )
+        )
     venv = os.environ.get("VIRTUAL_ENV")
     python = f"the virtualenv {venv}" if venv else "the python on PATH (no virtualenv is active)"
-    found.append(Diagnostic(Severity.WARNING, "W0823", f"the spec's image {image} is not used here: the "
-                            f"job runs with {python}", path=f"instances.{plan.group}.image",
-                            hint="activate the virtualenv the job needs before `runctl run --here`"))
+    found.append(
+        Diagnostic(
+            Severity.WARNING,
+            "W0823",
+            f"the spec's image {image} is not used here: the job runs with {python}",
+            path=f"instances.{plan.group}.image",
+            hint="activate the virtualenv the job needs before `runctl run --here`",
+        )
+    )
     return found, notes
 
 
@@ -259,8 +298,13 @@ def secret_values(plan: LaunchPlan, ask: Callable[[str], str | None]) -> dict[st
     for name in plan.secret_names:
         value = os.environ.get(name) or ask(name)
         if not value:
-            raise _error("E0825", f"secret {name} is not set", f"export {name} before `runctl run --here` "
-                         "(it is passed to the job's environment, never written to disk)", "training.secrets")
+            raise _error(
+                "E0825",
+                f"secret {name} is not set",
+                f"export {name} before `runctl run --here` "
+                "(it is passed to the job's environment, never written to disk)",
+                "training.secrets",
+            )
         values[name] = value
     return values
 
@@ -298,8 +342,14 @@ def run_here(
     run_id = layout.new_run_id()
     run_dir = local.run_dir(run_id)
     run_dir.mkdir(parents=True)
-    manifest = {"version": 1, "local": True, "project": local.project, "stack": local.stack,
-                "nodes": len(plan.nodes), "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    manifest = {
+        "version": 1,
+        "local": True,
+        "project": local.project,
+        "stack": local.stack,
+        "nodes": len(plan.nodes),
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     (run_dir / "run.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     script = run_dir / "node.sh"
     script.write_text(render_local(plan, local, run_id, region, code), encoding="utf-8")
@@ -312,8 +362,12 @@ def run_here(
         local.node_dir(run_id, rank).mkdir(parents=True, exist_ok=True)
         with (local.node_dir(run_id, rank) / "supervisor.log").open("ab") as out:
             procs[rank] = subprocess.Popen(
-                ["bash", str(script), "supervise", str(rank)], env=env, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # Ctrl-C reaches runctl only
+                ["bash", str(script), "supervise", str(rank)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches runctl only
             )
 
     def pump() -> None:
@@ -339,13 +393,17 @@ def run_here(
             time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         interrupted = True
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the job gets its grace time; a second Ctrl-C waits too
-        report("Ctrl-C: stopping the job (SIGTERM, then a last checkpoint sync)")
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs.values():
-            p.wait()
+        # the job gets its grace time: a second Ctrl-C waits too
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            report("Ctrl-C: stopping the job (SIGTERM, then a last checkpoint sync)")
+            for p in procs.values():
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs.values():
+                p.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     pump()
     return run_id, INTERRUPTED if interrupted else exit_code(read_statuses(local, run_id))
 

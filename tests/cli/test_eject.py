@@ -53,7 +53,9 @@ def test_eject_writes_a_standalone_project(project: Path) -> None:
     main = (out / "__main__.py").read_text()
     assert "runctl_iac" not in main and 'secret("HF_TOKEN")' in main
     assert 'aws.ec2.Instance(\n    "instance.trainer.0",' in main
-    pins = re.findall(r"^(pulumi(?:-aws)?==\S+) \\", (ROOT / "requirements" / "runtime.txt").read_text(), re.M)
+    pins = re.findall(
+        r"^(pulumi(?:-aws)?==\S+) \\", (ROOT / "requirements" / "runtime.txt").read_text(), re.M
+    )
     assert sorted((out / "requirements.txt").read_text().split()) == sorted(pins)
     assert (out / "training" / "node.sh").read_text().startswith("#!/usr/bin/env bash")
     readme = (out / "README.md").read_text()

@@ -90,8 +90,14 @@ def env(folder: Path, **extra: str) -> dict[str, str]:
 
 def runctl(folder: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [RUNCTL, *args], cwd=folder, env=env(folder, **extra), capture_output=True, text=True,
-        timeout=DEADLINE, stdin=subprocess.DEVNULL, check=False,
+        [RUNCTL, *args],
+        cwd=folder,
+        env=env(folder, **extra),
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 
@@ -161,8 +167,13 @@ def test_ctrl_c_or_stop_job_stops_the_job_and_records_stopped(folder: Path, how:
     write_spec(folder, 'echo up > "$READY"; exec sleep 600')
     os.mkfifo(folder / "ready")
     proc = subprocess.Popen(
-        [RUNCTL, "run", "spec.yaml", "--here"], cwd=folder, env=env(folder), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        [RUNCTL, "run", "spec.yaml", "--here"],
+        cwd=folder,
+        env=env(folder),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
     )
     try:
         _wait_for_fifo(folder / "ready", proc)
@@ -171,7 +182,7 @@ def test_ctrl_c_or_stop_job_stops_the_job_and_records_stopped(folder: Path, how:
         else:
             stopped = runctl(folder, "stop-job", "spec.yaml", "--here", "--wait")
             assert "node 0: stopped" in stopped.stderr, stopped.stderr
-        out, err = proc.communicate(timeout=DEADLINE)
+        _, err = proc.communicate(timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -190,7 +201,9 @@ def test_usage_problems_are_diagnostics(folder: Path) -> None:
     no_secret = runctl(folder, "run", "spec.yaml", "--here", TRAIN_TOKEN="")
     assert no_secret.returncode == 1 and "E0825" in no_secret.stderr
 
-    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "nvidia-smi").exists())
+    path = os.pathsep.join(
+        p for p in os.environ["PATH"].split(os.pathsep) if not Path(p, "nvidia-smi").exists()
+    )
     no_gpu = runctl(folder, "run", "spec.yaml", "--here", "--require-gpu", PATH=path)
     assert no_gpu.returncode == 1 and "E0820" in no_gpu.stderr
     assert not (folder / ".runctl" / "runs").exists()

@@ -64,14 +64,20 @@ def _preview_changes(folder: Path, stack: str) -> dict[str, int]:
         (folder / "venv").symlink_to(Path(sys.executable).parents[1])
         done = subprocess.run(
             ["pulumi", "preview", "--stack", stack, "--expect-no-changes", "--non-interactive"],
-            cwd=folder, env={**os.environ, **_preview_env()}, capture_output=True, text=True, check=False,
+            cwd=folder,
+            env={**os.environ, **_preview_env()},
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         return {"same": 1}
     from pulumi import automation as auto
 
     program = folder / "__main__.py"
-    ws = auto.LocalWorkspace(work_dir=str(folder), env_vars=_preview_env(), program=lambda: runpy.run_path(str(program)))
+    ws = auto.LocalWorkspace(
+        work_dir=str(folder), env_vars=_preview_env(), program=lambda: runpy.run_path(str(program))
+    )
     summary = auto.Stack.select(stack, ws).preview(diff=True).change_summary
     return {str(k): v for k, v in summary.items()}
 
@@ -94,6 +100,8 @@ def test_eject_then_preview_on_the_same_stack_shows_no_changes(project: Path) ->
     assert set(changes) == {"same"}, changes
     if not shutil.which("pulumi-language-python"):  # the same preview sees an edit: it is no rubber stamp
         main = folder / "__main__.py"
-        main.write_text(main.read_text().replace('"runctl:managed-by": "runctl"', '"runctl:managed-by": "me"'))
+        main.write_text(
+            main.read_text().replace('"runctl:managed-by": "runctl"', '"runctl:managed-by": "me"')
+        )
         assert _preview_changes(folder, "dev").get("update"), "an edited tag must show as an update"
     assert invoke("eject", "local.yaml", "--out", "ejected").code == 1  # E0721: never overwrites

@@ -27,7 +27,14 @@ def registrations(run: Run) -> dict[str, tuple[Any, ...]]:
     out = {}
     for name, r in run.mocks.resources.items():
         opts = run.monitor.options[name]
-        out[name] = (r.type, r.inputs, r.provider, opts.protect, opts.retain_on_delete, sorted(opts.dependencies))
+        out[name] = (
+            r.type,
+            r.inputs,
+            r.provider,
+            opts.protect,
+            opts.retain_on_delete,
+            sorted(opts.dependencies),
+        )
     return out
 
 
@@ -63,6 +70,7 @@ def test_the_ejected_programs_are_ruff_clean(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout
     formatted = subprocess.run(
         [str(ruff), "format", "--isolated", "--check", "--line-length", "120", str(tmp_path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr

@@ -27,7 +27,9 @@ def _plan(count: int = 2, **training: object):  # type: ignore[no-untyped-def]
 def test_the_local_script_is_the_node_script_with_local_io(tmp_path: Path) -> None:
     graph, plan = _plan(run=HOSTILE, setup=HOSTILE)
     local = here.Local(tmp_path, graph.project, graph.stack)
-    text = here.render_local(here.local_plan(plan, 3), local, "20260101T000000Z-abcdef", graph.region, tmp_path)
+    text = here.render_local(
+        here.local_plan(plan, 3), local, "20260101T000000Z-abcdef", graph.region, tmp_path
+    )
     node = render_script(plan, None, project=graph.project, stack=graph.stack, region=graph.region)
     # everything up to the marker is the node script's own supervisor, only the values differ
     assert text.split("# ---- runctl run --here")[0].count("supervise()") == node.count("supervise()") == 1
@@ -75,11 +77,13 @@ def test_code_must_be_a_local_folder(tmp_path: Path) -> None:
     ],
     ids=["no-nvidia-smi", "required-but-none", "present"],
 )
-def test_preflight(tmp_path: Path, gpus: int | None, require: bool, codes: list[str], note: str | None) -> None:
+def test_preflight(
+    tmp_path: Path, gpus: int | None, require: bool, codes: list[str], note: str | None
+) -> None:
     _, plan = _plan()
     found, notes = here.preflight(plan, "dlami-pytorch", tmp_path, require_gpu=require, gpus=lambda: gpus)
     assert [d.code for d in found] == codes
-    assert (notes[0].startswith(note) if note else notes == [])
+    assert notes[0].startswith(note) if note else notes == []
 
 
 def test_preflight_checks_free_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +102,7 @@ def test_exit_code_is_the_first_unsuccessful_rank() -> None:
 
 
 def test_secrets_come_from_the_environment_or_the_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
-    graph, plan = compiled(spec(count=1, training=full_training(secrets=("TOKEN_A", "TOKEN_B"))))
+    _, plan = compiled(spec(count=1, training=full_training(secrets=("TOKEN_A", "TOKEN_B"))))
     monkeypatch.setenv("TOKEN_A", "from-env")
     monkeypatch.delenv("TOKEN_B", raising=False)
     asked: list[str] = []
