@@ -55,6 +55,7 @@ def run(
         runctl run examples/quickstart.yaml --here --nodes 2 --follow
     """
     from runctl_iac.launch import here as hr
+    from runctl_iac.launch.here_checks import preflight
     from runctl_iac.project import project_root
     from runctl_iac.render.diagnostics import render_text, use_colour
     from runctl_iac.render.job import log_line
@@ -77,7 +78,7 @@ def run(
         plan = _with_checkpoints(spec, plan, checkpoints, graph, loaded.target == "local")
         code = hr.code_dir(plan, spec.resolve().parent)
         image = loaded.instances[plan.group].image if plan.group in loaded.instances else ""
-        found, notes = hr.preflight(plan, image, local.root, require_gpu=require_gpu)
+        found, notes = preflight(plan, image, local.root, require_gpu=require_gpu)
         if found:
             sys.stderr.write(render_text(found, colour=use_colour(sys.stderr)))
         if any(d.severity == "error" for d in found):

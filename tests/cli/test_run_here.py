@@ -220,3 +220,47 @@ def test_the_rendered_local_script_holds_no_secret_value(folder: Path) -> None:
     (script,) = (folder / ".runctl" / "runs").glob("*/node.sh")
     text = script.read_text()
     assert "SECRET_NAMES=(TRAIN_TOKEN)" in text and SECRET not in text
+
+
+def test_checkpoints_s3_syncs_to_the_applied_checkpoint_bucket(folder: Path, moto_server: str) -> None:
+    import boto3
+
+    from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.compiler.names import resolve_account
+    from runctl_iac.engine.settings import backend_for
+    from runctl_iac.engine.snapshot import write_applied
+    from runctl_iac.spec import load_spec_or_raise
+
+    spec = write_spec(folder, "python3 check.py")
+    without = runctl(folder, "run", "spec.yaml", "--here", "--checkpoints", "s3")
+    assert without.returncode == 1 and "E0803" in without.stderr  # never applied: no bucket to name
+
+    graph, plan = compile_spec(load_spec_or_raise(spec))
+    staging = resolve_account(plan.staging_bucket or "", "0a1b2c3d")
+    bucket = resolve_account(plan.checkpoint_bucket or "", "0a1b2c3d")
+    # a pretend apply: the applied snapshot runctl apply would write (this creates .runctl/state,
+    # which `runctl run --here` itself never does)
+    write_applied(graph, backend_for(spec), {"buckets": {plan.staging_key or "_staging": staging}})
+    aws = {
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(folder / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # the aws CLI
+    }
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket=bucket)
+
+    done = runctl(folder, "run", "spec.yaml", "--here", "--checkpoints", "s3", **aws)
+
+    assert done.returncode == 0, done.stderr
+    body = s3.get_object(Bucket=bucket, Key="runctl-checkpoints/node-0/step-1.txt")["Body"].read()
+    assert body == b"rank 0 of 1\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runctl_iac.diagnostics import DiagnosticError
-from runctl_iac.launch import here
+from runctl_iac.launch import here, here_checks
 from runctl_iac.launch.runs import NodeStatus
 from runctl_iac.launch.script import render_script
 from tests.launch.plans import HOSTILE, compiled, full_training, spec
@@ -81,7 +81,9 @@ def test_preflight(
     tmp_path: Path, gpus: int | None, require: bool, codes: list[str], note: str | None
 ) -> None:
     _, plan = _plan()
-    found, notes = here.preflight(plan, "dlami-pytorch", tmp_path, require_gpu=require, gpus=lambda: gpus)
+    found, notes = here_checks.preflight(
+        plan, "dlami-pytorch", tmp_path, require_gpu=require, gpus=lambda: gpus
+    )
     assert [d.code for d in found] == codes
     assert notes[0].startswith(note) if note else notes == []
 
@@ -89,7 +91,7 @@ def test_preflight(
 def test_preflight_checks_free_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, plan = _plan()
     monkeypatch.setenv("RUNCTL_MIN_FREE_MB", str(10**12))
-    found, _ = here.preflight(plan, "x", tmp_path, require_gpu=False, gpus=lambda: 1)
+    found, _ = here_checks.preflight(plan, "x", tmp_path, require_gpu=False, gpus=lambda: 1)
     assert "E0822" in [d.code for d in found]
 
 
