@@ -88,12 +88,12 @@ def run(
         secrets = hr.secret_values(plan, _ask)
         several = len(plan.nodes) > 1
         sink = (lambda rank, line: print(log_line(rank, line, several), flush=True)) if follow else None
-        run_id, code_ = hr.run_here(
+        run_id, exit_code = hr.run_here(
             plan, local, region=graph.region, code=code, secrets=secrets, on_log=sink, report=say
         )
         for s in hr.read_statuses(local, run_id):
             say(f"node {s.rank}: {s.state}" + (f" ({s.reason})" if s.reason else ""))
-        return code_
+        return exit_code
 
     raise typer.Exit(guarded(body))
 
