@@ -97,6 +97,7 @@ CODES: dict[str, str] = {
     "W0714": "runctl doctor: something optional is missing",
     "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
     "E0721": "the eject output folder exists and is not empty",
+    "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",

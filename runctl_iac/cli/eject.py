@@ -53,6 +53,7 @@ def eject(
             script = render_script(plan, None, project=graph.project, stack=graph.stack, region=graph.region)
         files = eject_files(graph, plan, source, script)
         write_project(out, files)
+        _warn_if_changed(spec, graph, backend, local=loaded.target == "local")
         for rel in sorted(files):
             sys.stdout.write(f"{out / rel}\n")
         say(
@@ -95,6 +96,30 @@ def _source(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> St
         note = f"export PULUMI_CONFIG_PASSPHRASE_FILE={phrase.source}  # runctl's generated passphrase"
     url = "" if resolved.kind == "cloud" else resolved.url
     return StackSource(config_file, url, note)
+
+
+def _warn_if_changed(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> None:
+    """W0722 when the applied snapshot holds another spec hash (then preview shows the difference)."""
+    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+    from runctl_iac.engine.settings import backend_for
+    from runctl_iac.engine.snapshot import read_applied
+    from runctl_iac.render.diagnostics import render_text, use_colour
+
+    try:
+        applied = read_applied(graph.project, graph.stack, backend_for(spec, flag=backend, local=local))
+    except DiagnosticError:
+        return  # an unreadable snapshot: nothing to compare with
+    if applied is None or applied.spec_hash == graph.spec_hash():
+        return
+    warning = Diagnostic(
+        Severity.WARNING,
+        "W0722",
+        f"the spec differs from what was last applied to {graph.project}/{graph.stack}: "
+        "`pulumi preview` in the ejected project will show the difference",
+        str(spec),
+        hint="run `runctl apply` first to eject a project that previews with no changes",
+    )
+    sys.stderr.write(render_text([warning], colour=use_colour(sys.stderr)))
 
 
 def register(app: typer.Typer) -> None:

@@ -77,3 +77,22 @@ def test_eject_needs_a_configured_stack_and_an_empty_folder(project: Path) -> No
     taken = invoke("eject", "spec.yaml", "--out", "out")
     assert taken.code == 1 and "E0721" in taken.stderr
     assert [p.name for p in (project / "out").iterdir()] == ["mine.txt"]
+
+
+def test_eject_warns_when_the_spec_changed_since_the_apply(project: Path) -> None:
+    from dataclasses import replace
+
+    from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.engine.settings import backend_for
+    from runctl_iac.engine.snapshot import write_applied
+    from runctl_iac.spec import load_spec_or_raise
+
+    configure(project)
+    graph, _ = compile_spec(load_spec_or_raise(project / "spec.yaml"))
+    backend = backend_for(project / "spec.yaml")
+    write_applied(graph, backend, {})  # a pretend apply of this very spec
+    same = invoke("eject", "spec.yaml", "--out", "same")
+    assert same.code == 0 and "W0722" not in same.stderr
+    write_applied(replace(graph, region="eu-west-1"), backend, {})  # applied from another spec
+    changed = invoke("eject", "spec.yaml", "--out", "changed")
+    assert changed.code == 0 and "W0722" in changed.stderr
