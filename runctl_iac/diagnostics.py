@@ -95,6 +95,9 @@ CODES: dict[str, str] = {
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
     "W0714": "runctl doctor: something optional is missing",
+    "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
+    "E0721": "the eject output folder exists and is not empty",
+    "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",
@@ -109,6 +112,13 @@ CODES: dict[str, str] = {
     "W0811": "last checkpoint sync older than twice checkpoints.every",
     "W0812": "a running node's heartbeat is stale",
     "E0813": "a run is still running and was not stopped (no --yes)",
+    "E0820": "no GPU on this machine and `runctl run --here --require-gpu` was given",
+    "W0821": "no GPU on this machine: the local run's job runs on CPU",
+    "E0822": "not enough free disk space for a local run",
+    "W0823": "the spec's image is not used by a local run (this machine's Python runs the job)",
+    "E0824": "a local run cannot start (training.code is not a local folder, no training, bad --nodes)",
+    "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
+    "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

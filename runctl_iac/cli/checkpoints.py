@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
+from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import fail, guarded, open_stack
 
 
@@ -16,6 +18,7 @@ def checkpoints(
     spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
 ) -> None:
     """List the checkpoints in S3: per node, each file with its size and time, and the last sync.
 
@@ -27,6 +30,8 @@ def checkpoints(
 
         runctl checkpoints examples/llama-finetune.yaml --stack prod
     """
+    if here:
+        raise typer.Exit(here_jobs.checkpoints(spec, stack, stacks_dir))
     from runctl_iac.diagnostics import Diagnostic, Severity
     from runctl_iac.launch import runs
     from runctl_iac.launch.script import CHECKPOINT_PREFIX

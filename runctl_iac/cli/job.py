@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
@@ -16,6 +17,7 @@ from runctl_iac.cli.common import (
     stack_option,
     stacks_dir_option,
 )
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, write_warnings
 
 
@@ -23,6 +25,7 @@ def job(
     spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     output: OutputFormat = output_option(OutputFormat.text, OutputFormat.json),
 ) -> None:
@@ -38,6 +41,8 @@ def job(
 
         runctl job examples/llama-finetune.yaml --output json
     """
+    if here:
+        raise typer.Exit(here_jobs.job(spec, stack, stacks_dir, run, output))
     from runctl_iac.launch import runs
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text
 

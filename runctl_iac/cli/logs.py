@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, open_stack
 
 FOLLOW_POLL_SECONDS = 5.0
@@ -17,6 +19,7 @@ def logs(
     spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     node: int | None = typer.Option(None, "--node", "-n", help="Only this node (rank). Default: every node."),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the job ends."),
@@ -30,6 +33,8 @@ def logs(
 
         runctl logs examples/llama-finetune.yaml --node 0 --follow
     """
+    if here:
+        raise typer.Exit(here_jobs.logs(spec, stack, stacks_dir, node, run, follow))
     from runctl_iac.launch import runs
     from runctl_iac.render.job import log_line
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, open_stack, say
 
 
@@ -15,6 +17,7 @@ def stop_job(
     spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every node has recorded its final state."),
 ) -> None:
@@ -29,6 +32,8 @@ def stop_job(
 
         runctl stop-job examples/llama-finetune.yaml --wait
     """
+    if here:
+        raise typer.Exit(here_jobs.stop_job(spec, stack, stacks_dir, run, wait))
     from runctl_iac.launch import runs
 
     opened = open_stack(spec, stack, stacks_dir)

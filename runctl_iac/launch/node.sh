@@ -392,6 +392,9 @@ start() {
   echo "runctl: run $RUNCTL_RUN_ID started on node $RUNCTL_NODE_RANK"
 }
 
+# `runctl run --here` puts here.sh at the next line: the same supervisor, with local I/O
+# @@LOCAL_OVERRIDES@@
+
 case "${1:-}" in
   start) start ;;
   supervise) supervise ;;
