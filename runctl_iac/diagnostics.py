@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
+    "E0320": "training.code names a local folder that does not exist or is not a folder",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -95,6 +96,8 @@ CODES: dict[str, str] = {
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
     "W0714": "runctl doctor: something optional is missing",
+    "W0716": "the local target cannot run the training job (apply creates the infrastructure only)",
+    "W0717": "the stack applied is already past its expiry",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",
