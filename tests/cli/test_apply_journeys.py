@@ -86,3 +86,20 @@ def test_reapplying_an_expired_stack_warns_and_says_how_to_extend(fake: fp.FakeP
     assert "hint: keep it longer with `runctl extend spec.yaml --stack dev --by 4h`" in run.stderr
     fresh = invoke("apply", "spec.yaml", "--yes", "--no-launch")
     assert "W0717" in fresh.stderr  # still expired: applying does not move the expiry
+
+
+def test_a_missing_code_folder_is_a_located_error_before_anything_is_spent(
+    fake: fp.FakePulumi, project: Path
+) -> None:
+    spec = project / "spec.yaml"
+    run_line = "  run: python train.py"
+    spec.write_text(spec.read_text().replace(run_line, f"  code: ./src\n{run_line}"))
+    line = spec.read_text().splitlines().index("  code: ./src") + 1
+    located = f"spec.yaml:{line}:9: error[E0320] training.code: local folder './src' does not exist"
+    for command in (["validate"], ["plan", "--offline"], ["apply", "--yes"]):
+        run = invoke(*command, "spec.yaml")
+        assert run.code == 1, command
+        assert located in run.stderr + run.stdout, command
+    assert fake.calls == []  # apply stopped before the engine was asked anything
+    (project / "src").mkdir()
+    assert invoke("validate", "spec.yaml").code == 0
