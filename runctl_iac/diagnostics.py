@@ -8,6 +8,8 @@ code list is generated from it.
 from __future__ import annotations
 
 import enum
+import html
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -157,6 +159,27 @@ class DiagnosticError(Exception):
 
     def __str__(self) -> str:
         return "; ".join(f"{d.code} {d.path}: {d.message}" for d in self.diagnostics)
+
+
+_HTML_START = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def without_html(text: str) -> str:
+    """An error text with an HTML page in it (an endpoint's error page, e.g. the local emulator's
+    500) shortened to the text before it and the page's title; other texts unchanged."""
+    start = _HTML_START.search(text)
+    if start is None:
+        return text
+    page = text[start.start() :]
+    title = _HTML_TITLE.search(page)
+    words = " ".join(html.unescape(title.group(1) if title else _HTML_TAG.sub(" ", page)).split())
+    head = text[: start.start()].rstrip().rstrip(":").rstrip()
+    if len(words) > 120:
+        words = words[:120].rsplit(" ", 1)[0] + " ..."
+    page_note = f"an HTML error page: {words}" if words else "an HTML error page"
+    return f"{head} ({page_note})" if head else page_note
 
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
