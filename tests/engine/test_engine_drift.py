@@ -103,3 +103,5 @@ def test_drift_is_shown_then_repaired_by_plan_and_apply(project: Path) -> None:
     assert _tags(ec2, instance)[EXPIRES] == expires
     again = invoke("plan", "local.yaml", "--engine", "--detailed-exitcode")
     assert again.code == 0, again.stdout + again.stderr
+    cancel = invoke("cancel", "local.yaml", "--yes")  # item 10: no update runs
+    assert cancel.code == 0 and cancel.stdout.startswith("nothing to cancel: no update of local-demo/dev")
