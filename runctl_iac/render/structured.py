@@ -38,7 +38,7 @@ def _flat_map(value: Any) -> bool:
 def map_lines(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
     """Key by key: `+ key = value`, `- key = value`, `~ key = old → new` (keys sorted)."""
     before, after = dict(old or {}), dict(new or {})
-    out = []
+    out: list[str] = []
     for key in sorted(before.keys() | after.keys()):
         if key not in before:
             out.append(f"+ {key} = {_fmt(after[key])}")
@@ -79,7 +79,7 @@ def _as_list(value: Any) -> list[Any] | None:
 
 
 def _statement_lines(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    out = []
+    out: list[str] = []
     for key in sorted(old.keys() | new.keys()):
         before, after = old.get(key), new.get(key)
         if before == after:
@@ -99,7 +99,7 @@ def _statement_lines(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def policy_lines(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
     """Statement by statement, then key by key inside a changed statement."""
-    out = []
+    out: list[str] = []
     for key in sorted((old or {}).keys() | (new or {}).keys()):
         if key == "Statement":
             continue
