@@ -171,7 +171,7 @@ def make_plan(
         *shrink_findings(changes, spec),
         *retained_bucket_moves(base.graph, graph, changes, spec),
     ]
-    return Plan(
+    plan = Plan(
         project=graph.project,
         stack=graph.stack,
         spec_hash=graph.spec_hash(),
@@ -182,3 +182,4 @@ def make_plan(
         findings=tuple(findings),
         graph=graph,
     )
+    return without_job(plan) if spec.target == "local" else plan  # the emulator runs no job

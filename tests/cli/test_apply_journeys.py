@@ -103,3 +103,12 @@ def test_a_missing_code_folder_is_a_located_error_before_anything_is_spent(
     assert fake.calls == []  # apply stopped before the engine was asked anything
     (project / "src").mkdir()
     assert invoke("validate", "spec.yaml").code == 0
+
+
+def test_a_plan_on_the_local_target_announces_no_job(cli_env: Path) -> None:
+    from tests.engine.real import ROOT
+
+    (cli_env / "local.yaml").write_text((ROOT / "examples" / "local.yaml").read_text())
+    run = invoke("plan", "local.yaml", "--offline")
+    assert run.code == 0, run.stderr
+    assert "job" not in run.stdout.split("Plan:")[0] and "will be launched" not in run.stdout
