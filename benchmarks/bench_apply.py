@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +44,9 @@ def one_apply(example: str, folder: Path) -> tuple[float, float]:
 
     spec_path = folder / example
     spec_path.write_text((ROOT / "examples" / example).read_text())
+    code = ROOT / "examples" / example.removesuffix(".yaml")  # training.code must exist (E0320)
+    if code.is_dir():
+        shutil.copytree(code, folder / code.name, dirs_exist_ok=True)
     inside = 0.0
 
     class Timed(fp.FakePulumi):

@@ -8,6 +8,8 @@ code list is generated from it.
 from __future__ import annotations
 
 import enum
+import html
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -57,6 +59,7 @@ CODES: dict[str, str] = {
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
+    "E0320": "training.code names a local folder that does not exist or is not a folder",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -95,6 +98,8 @@ CODES: dict[str, str] = {
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
     "W0714": "runctl doctor: something optional is missing",
+    "W0716": "the local target cannot run the training job (apply creates the infrastructure only)",
+    "W0717": "the stack applied is already past its expiry",
     "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
     "E0721": "the eject output folder exists and is not empty",
     "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
@@ -112,6 +117,7 @@ CODES: dict[str, str] = {
     "W0811": "last checkpoint sync older than twice checkpoints.every",
     "W0812": "a running node's heartbeat is stale",
     "E0813": "a run is still running and was not stopped (no --yes)",
+    "E0814": "the local target cannot run a training job (the emulator has no machines)",
     "E0820": "no GPU on this machine and `runctl run --here --require-gpu` was given",
     "W0821": "no GPU on this machine: the local run's job runs on CPU",
     "E0822": "not enough free disk space for a local run",
@@ -164,6 +170,27 @@ class DiagnosticError(Exception):
 
     def __str__(self) -> str:
         return "; ".join(f"{d.code} {d.path}: {d.message}" for d in self.diagnostics)
+
+
+_HTML_START = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def without_html(text: str) -> str:
+    """An error text with an HTML page in it (an endpoint's error page, e.g. the local emulator's
+    500) shortened to the text before it and the page's title; other texts unchanged."""
+    start = _HTML_START.search(text)
+    if start is None:
+        return text
+    page = text[start.start() :]
+    title = _HTML_TITLE.search(page)
+    words = " ".join(html.unescape(title.group(1) if title else _HTML_TAG.sub(" ", page)).split())
+    head = text[: start.start()].rstrip().rstrip(":").rstrip()
+    if len(words) > 120:
+        words = words[:120].rsplit(" ", 1)[0] + " ..."
+    page_note = f"an HTML error page: {words}" if words else "an HTML error page"
+    return f"{head} ({page_note})" if head else page_note
 
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:

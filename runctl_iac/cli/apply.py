@@ -55,6 +55,9 @@ def apply(
     wait: bool = typer.Option(
         False, "--wait", help="After the launch, wait for the job: exit 0 only when every node succeeded."
     ),
+    no_refresh: bool = typer.Option(
+        False, "--no-refresh", help="Do not read AWS first: changes made by hand are not repaired."
+    ),
     parallel: int | None = typer.Option(None, "--parallel", min=1, help="Resource operations at once."),
     plan_file: Path | None = typer.Option(
         None, "--plan", metavar="FILE", help="Apply only if this reviewed plan (JSON) still matches."
@@ -68,6 +71,8 @@ def apply(
 ) -> None:
     """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
 
+    The preview and the update first read what AWS has now (like Terraform's refresh), so a
+    resource deleted or changed by hand is put back as the spec says; --no-refresh skips that.
     Without a terminal (CI), --yes is required. With --plan FILE, the apply goes ahead only if the
     plan document reviewed (from `runctl plan --out FILE`) was computed for this spec and this
     applied state.
@@ -114,6 +119,7 @@ def apply(
             config=load_project_config(spec),
             yes=yes,
             no_launch=no_launch,
+            refresh=not no_refresh,
             parallel=parallel,
             plan_file=plan_file,
             targets=list(target),

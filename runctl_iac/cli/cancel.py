@@ -48,10 +48,14 @@ def cancel(
         if not confirmed(ui, yes, command="cancel", question=question, hint=hint):
             raise typer.Exit(EXIT_OK)
         handle = driver.open_for(target, create=False)
-        driver.cancel(handle)
-        sys.stdout.write(
-            f"the update of {target.project}/{target.stack} was cancelled; the lock is removed\n"
-        )
+        if driver.cancel(handle, target):
+            sys.stdout.write(
+                f"the update of {target.project}/{target.stack} was cancelled; the lock is removed\n"
+            )
+        else:
+            sys.stdout.write(
+                f"nothing to cancel: no update of {target.project}/{target.stack} holds the lock\n"
+            )
         pending = inspect(target)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None

@@ -78,12 +78,15 @@ def guarded(body: Callable[[], T]) -> T:
         raise fail([failure_diagnostic(exc)]) from None
 
 
-def open_stack(spec: Path, stack: str | None, stacks_dir: Path | None) -> Opened:
+def open_stack(spec: Path, stack: str | None, stacks_dir: Path | None, *, launch: bool = False) -> Opened:
+    """The applied stack of SPEC; with `launch`, E0814 first on the local target (no machines)."""
     from runctl_iac.launch.aws import clients
-    from runctl_iac.launch.core import resolve_target
+    from runctl_iac.launch.core import local_cannot_run, resolve_target
     from runctl_iac.launch.outputs import read_outputs
 
     loaded, graph, plan = load_compiled(spec, stack, stacks_dir)
+    if launch and loaded.target == "local":
+        raise fail([local_cannot_run(spec)])
 
     def body() -> Opened:
         local = loaded.target == "local"

@@ -61,7 +61,7 @@ def launch(
             )
         write_out(render_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
         raise typer.Exit(EXIT_OK)
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, launch=True)
     raise typer.Exit(run_launch(spec, opened, wait=wait, follow=follow, yes=yes))
 
 

@@ -135,6 +135,9 @@ def plan(
     out: Path | None = out_option(),
     detailed_exitcode: bool = detailed_exitcode_option(),
     fail_on_data_loss: bool = fail_on_data_loss_option(),
+    no_refresh: bool = typer.Option(
+        False, "--no-refresh", help="Engine preview against the state as recorded, without reading AWS."
+    ),
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
     ),
@@ -148,18 +151,19 @@ def plan(
 ) -> None:
     """Show what applying SPEC would create, update, replace or delete, what it costs, and what blocks it.
 
-    The base is the last applied snapshot of the stack (kept where the stack's state lives:
-    .runctl/snapshots/ in the project by default; none: everything is created), or --against
-    FILE, or --base GIT_REF. When the Pulumi CLI, credentials and the secret variables are there
-    and the stack exists, the engine preview gives the changes (--engine requires it, --offline
-    skips it). Data loss
-    (a volume or bucket without `retain: true` deleted or replaced) is flagged; with
-    --fail-on-data-loss it blocks. Budgets and guardrails from runctl.toml block too (exit 1).
-    The offline plan needs no cloud credentials and no secret values.
+        The base is the last applied snapshot of the stack (kept where the stack's state lives:
+        .runctl/snapshots/ in the project by default; none: everything is created), or --against
+        FILE, or --base GIT_REF. When the Pulumi CLI, credentials and the secret variables are there
+        and the stack exists, the engine preview gives the changes (--engine requires it, --offline
+        skips it). The engine preview first reads what AWS has now, so changes made by hand show as
+    their repair (--no-refresh skips that). Data loss
+        (a volume or bucket without `retain: true` deleted or replaced) is flagged; with
+        --fail-on-data-loss it blocks. Budgets and guardrails from runctl.toml block too (exit 1).
+        The offline plan needs no cloud credentials and no secret values.
 
-    Example:
+        Example:
 
-        runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
+            runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
     """
     check_output(output, *FORMATS)
     if offline and engine:
@@ -187,7 +191,9 @@ def plan(
             resolved = applied_base(spec, loaded, backend, config)
             if not offline:
                 graph, _ = compile_spec(loaded)
-                changes = preview_changes(spec, loaded, graph, backend, config, required=engine)
+                changes = preview_changes(
+                    spec, loaded, graph, backend, config, required=engine, refresh=not no_refresh
+                )
         else:
             resolved = resolve_base(
                 loaded.name,

@@ -52,7 +52,14 @@ def applied_base(spec_path: Path, spec: Spec, backend: str | None, config: Proje
 
 
 def preview_changes(
-    spec_path: Path, spec: Spec, graph: Graph, backend: str | None, config: ProjectConfig, *, required: bool
+    spec_path: Path,
+    spec: Spec,
+    graph: Graph,
+    backend: str | None,
+    config: ProjectConfig,
+    *,
+    required: bool,
+    refresh: bool = True,
 ) -> Changes | None:
     """The engine's changes, or None when the plan stays offline (raises when `required` fails)."""
     from runctl_iac.diagnostics import DiagnosticError
@@ -82,6 +89,7 @@ def preview_changes(
             target,
             endpoint_url=endpoint,
             account_lookup=lambda: caller_account(spec.region, endpoint),
+            refresh=refresh,
         )
     except DiagnosticError as exc:
         if required:

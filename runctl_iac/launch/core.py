@@ -281,6 +281,20 @@ def outcome(clients: Clients, bucket: str, run_id: str, statuses: list[runs.Node
     return out
 
 
+def local_cannot_run(spec_path: Path) -> Diagnostic:
+    """E0814: `runctl launch` on the local target, said before anything is tried (the emulator
+    runs no machines: an SSM command would only wait for agents that never come online)."""
+    return Diagnostic(
+        Severity.ERROR,
+        "E0814",
+        "the local target cannot run the training job: the emulator has no machines to run it on",
+        str(spec_path),
+        path="target",
+        hint="the local target tries the infrastructure only; use target: aws (or drop --local) "
+        "to run the job",
+    )
+
+
 def launch_after_apply(
     applied: AppliedStack,
     *,

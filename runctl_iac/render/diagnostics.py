@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.diagnostics import Diagnostic, Severity, without_html
 
 _STYLE = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
 _DIM = "\x1b[2m"
@@ -59,7 +59,7 @@ def format_diagnostic(d: Diagnostic, *, cwd: Path | None = None, colour: bool = 
     Invisible characters in any part are escaped (see `escape_invisible`)."""
     d = replace(
         d,
-        message=escape_invisible(d.message),
+        message=escape_invisible(without_html(d.message)),
         path=escape_invisible(d.path),
         hint=escape_invisible(d.hint) if d.hint else d.hint,
         file=escape_invisible(d.file) if d.file else d.file,

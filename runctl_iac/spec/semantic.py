@@ -1,4 +1,4 @@
-"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0310)."""
+"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0320)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import difflib
 import posixpath
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
@@ -75,6 +76,30 @@ def semantic_diagnostics(
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     return sorted(out, key=sort_key)
+
+
+def local_path_diagnostics(
+    data: dict[str, Any], source: SourceMap, parts: Parts, spec_dir: Path
+) -> list[Diagnostic]:
+    """E0320: a local `training.code` folder (relative to the spec's folder) that is not there, said
+    by validate and plan, before apply spends anything (launch would refuse it after the apply)."""
+    training = data.get("training")
+    location = training.get("code") if isinstance(training, dict) else None
+    if not isinstance(location, str) or location.startswith("s3://") or not parts.clean("training", "code"):
+        return []
+    folder = spec_dir / location
+    if folder.is_dir():
+        return []
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return [
+        source.diagnostic(
+            Severity.ERROR,
+            "E0320",
+            f"local folder {location!r} {what} (next to the spec file)",
+            ("training", "code"),
+            "training.code is a folder relative to the spec file, or an s3:// prefix",
+        )
+    ]
 
 
 def _suggest(name: str, known: Iterable[str], what: str, unrelated: str = "", cutoff: float = 0.6) -> str:

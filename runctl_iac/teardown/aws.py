@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from runctl_iac.diagnostics import without_html
+
 MAX_ATTEMPTS = 10
 WORKERS = 8  # bound on concurrent AWS calls (listing and deleting)
 
@@ -44,8 +46,9 @@ def short_error(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         err = response.get("Error", {})
-        return f"{err.get('Code', type(exc).__name__)}: {err.get('Message', '')}".strip().rstrip(":")
-    text = str(exc).splitlines()[0] if str(exc) else ""
+        message = without_html(str(err.get("Message", "")))
+        return f"{err.get('Code', type(exc).__name__)}: {message}".strip().rstrip(":")
+    text = without_html(str(exc)).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

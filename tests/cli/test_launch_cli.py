@@ -275,3 +275,33 @@ def test_aws_failures_are_diagnostics_not_tracebacks(
         run = invoke(command, "spec.yaml")
         assert run.code == 1, command
         assert "error[E0806] AWS call failed" in run.stderr and "NoSuchBucket" in run.stderr, command
+
+
+def test_an_html_error_page_is_never_printed(
+    applied: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local emulator answers some calls with its HTML 500 page: the diagnostic gives its title."""
+    from botocore.exceptions import ClientError
+
+    from tests.test_diagnostics import WERKZEUG_500
+
+    def send_command(self: NodeSimulator, **_kwargs: Any) -> Any:
+        error = {"Error": {"Code": "500", "Message": WERKZEUG_500}}
+        raise ClientError(error, "SendCommand")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NodeSimulator, "send_command", send_command)
+    run = invoke("launch", "spec.yaml", "--yes")
+    assert run.code == 1
+    assert "error[E0806] AWS call failed" in run.stderr
+    assert "(an HTML error page: 500 Internal Server Error)" in run.stderr
+    assert "<" not in run.stderr and "doctype" not in run.stderr.lower()
+
+
+def test_launch_on_the_local_target_says_it_cannot_run_the_job_up_front(cli_env: Path) -> None:
+    write(cli_env / "local.yaml", (REPO / "examples" / "local.yaml").read_text())
+    run = invoke("launch", "local.yaml")
+    assert run.code == 1
+    assert run.stderr.startswith(
+        "local.yaml: error[E0814] target: the local target cannot run the training job: "
+        "the emulator has no machines to run it on\n  hint: "
+    )
