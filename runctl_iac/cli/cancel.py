@@ -7,12 +7,16 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import (
+from runctl_iac.cli.common import (
+    EXIT_OK,
     backend_option,
-    local_stack_option,
+    fail,
+    local_option,
     project_option,
+    resolve_stack,
     spec_or_project_argument,
+    stack_option,
+    stacks_dir_option,
     yes_option,
 )
 
@@ -24,7 +28,7 @@ def cancel(
     stacks_dir: Path | None = stacks_dir_option(),
     yes: bool = yes_option(),
     backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
+    local: bool = local_option(),
 ) -> None:
     """Cancel the update holding the stack's lock (e.g. a CI job that was killed), then say what
     the interrupted update left pending. Only do this when no update is really running.
@@ -33,12 +37,11 @@ def cancel(
 
         runctl cancel examples/quickstart.yaml --stack dev --yes
     """
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI, confirmed
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
     from runctl_iac.engine.recover import inspect
+    from runctl_iac.engine.ui import confirmed
 
     target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="cancel")
     ui = TerminalUI()

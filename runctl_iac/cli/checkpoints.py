@@ -8,14 +8,22 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.job_common import fail, guarded, open_stack
+from runctl_iac.cli.common import (
+    EXIT_OK,
+    fail,
+    local_option,
+    spec_argument,
+    stack_option,
+    stacks_dir_option,
+)
+from runctl_iac.cli.job_common import guarded, open_stack
 
 
 def checkpoints(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    spec: Path = spec_argument(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    local: bool = local_option(),
 ) -> None:
     """List the checkpoints in S3: per node, each file with its size and time, and the last sync.
 
@@ -33,7 +41,7 @@ def checkpoints(
     from runctl_iac.render.diagnostics import render_text
     from runctl_iac.render.job import render_checkpoints_text
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     plan = opened.target.plan
     if plan.checkpoint_bucket is None:
         hint = "set training.checkpoints {dir, bucket, every}"

@@ -11,12 +11,14 @@ from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
     check_output,
+    fail,
+    load_or_exit,
     output_option,
     stack_option,
     stacks_dir_option,
     write_out,
 )
-from runctl_iac.cli.plan import FORMATS, fail, load_or_exit
+from runctl_iac.cli.plan import FORMATS
 
 
 def cost(

@@ -6,14 +6,25 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option, write_out
-from runctl_iac.cli.job_common import fail, load_compiled, open_stack, run_launch
+from runctl_iac.cli.common import (
+    EXIT_OK,
+    fail,
+    load_compiled,
+    local_option,
+    spec_argument,
+    stack_option,
+    stacks_dir_option,
+    warn,
+    write_out,
+)
+from runctl_iac.cli.job_common import open_stack, run_launch
 
 
 def launch(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    spec: Path = spec_argument(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    local: bool = local_option(),
     wait: bool = typer.Option(
         False, "--wait", help="Wait for the job; exit 0 only when every node succeeded."
     ),
@@ -47,7 +58,8 @@ def launch(
         from runctl_iac.diagnostics import Diagnostic, Severity
         from runctl_iac.launch.script import render_script
 
-        _spec, graph, plan = load_compiled(spec, stack, stacks_dir)
+        _spec, graph, plan, warnings = load_compiled(spec, stack, stacks_dir, local)
+        warn(warnings)
         if not plan.nodes:
             hint = "add a training section to launch a job"
             raise fail(
@@ -61,7 +73,7 @@ def launch(
             )
         write_out(render_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
         raise typer.Exit(EXIT_OK)
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     raise typer.Exit(run_launch(spec, opened, wait=wait, follow=follow, yes=yes))
 
 

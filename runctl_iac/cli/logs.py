@@ -7,16 +7,23 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.common import (
+    EXIT_OK,
+    local_option,
+    spec_argument,
+    stack_option,
+    stacks_dir_option,
+)
 from runctl_iac.cli.job_common import guarded, open_stack
 
 FOLLOW_POLL_SECONDS = 5.0
 
 
 def logs(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    spec: Path = spec_argument(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    local: bool = local_option(),
     node: int | None = typer.Option(None, "--node", "-n", help="Only this node (rank). Default: every node."),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the job ends."),
@@ -33,7 +40,7 @@ def logs(
     from runctl_iac.launch import runs
     from runctl_iac.render.job import log_line
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     s3, bucket = opened.clients.s3, opened.target.bucket
     count = len(opened.target.plan.nodes)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +14,21 @@ from runctl_iac.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     OutputFormat,
+    backend_option,
     check_output,
+    fail,
+    load_or_exit,
+    local_option,
     output_option,
+    spec_argument,
     stack_option,
     stacks_dir_option,
+    usage_error,
     write_out,
 )
 
 if TYPE_CHECKING:
-    from runctl_iac.diagnostics import Diagnostic
     from runctl_iac.plan.model import Plan
-    from runctl_iac.spec.model import Spec
 
 FORMATS = (OutputFormat.text, OutputFormat.json, OutputFormat.markdown)
 
@@ -50,30 +53,6 @@ def fail_on_data_loss_option() -> bool:
     return typer.Option(
         False, "--fail-on-data-loss", help="Exit 1 when the change deletes or replaces data (E0507)."
     )
-
-
-def fail(diagnostics: Iterable[Diagnostic]) -> typer.Exit:
-    """Print diagnostics to stderr in the compiler form; the caller raises the returned exit (code 1)."""
-    from runctl_iac.render.diagnostics import render_text, use_colour
-
-    sys.stderr.write(render_text(diagnostics, colour=use_colour(sys.stderr)))
-    return typer.Exit(EXIT_ERROR)
-
-
-def usage_error(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
-def load_or_exit(spec: Path, stack: str | None, stacks_dir: Path | None) -> tuple[Spec, list[Diagnostic]]:
-    """The checked Spec and its (warning) diagnostics; exit 1 with every diagnostic when it does not load."""
-    from runctl_iac.diagnostics import has_errors
-    from runctl_iac.spec import load_spec
-
-    result = load_spec(spec, stack=stack, stacks_dir=stacks_dir)
-    if result.spec is None or has_errors(result.diagnostics):
-        raise fail(result.diagnostics)
-    return result.spec, list(result.diagnostics)
 
 
 def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitcode: bool) -> typer.Exit:
@@ -116,7 +95,7 @@ def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitc
 
 
 def plan(
-    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file.", show_default=False),
+    spec: Path = spec_argument(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
     offline: bool = typer.Option(
@@ -138,13 +117,8 @@ def plan(
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
     ),
-    backend: str | None = typer.Option(
-        None,
-        "--backend",
-        metavar="URL",
-        help="State backend holding the applied snapshot.",
-        show_default=False,
-    ),
+    backend: str | None = backend_option(),
+    local: bool = local_option(),
 ) -> None:
     """Show what applying SPEC would create, update, replace or delete, what it costs, and what blocks it.
 
@@ -173,6 +147,10 @@ def plan(
     from runctl_iac.diagnostics import DiagnosticError
 
     loaded, warnings = load_or_exit(spec, stack, stacks_dir)
+    if local and loaded.target != "local":
+        from dataclasses import replace
+
+        loaded = replace(loaded, target="local")
     try:
         from runctl_iac.plan.base import resolve_base
         from runctl_iac.plan.config import load_project_config

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import (
+from runctl_iac.cli.common import (
+    EXIT_OK,
     backend_option,
-    local_stack_option,
+    fail,
+    local_option,
     project_option,
+    resolve_stack,
     spec_or_project_argument,
+    stack_option,
+    stacks_dir_option,
     yes_option,
 )
 
@@ -24,7 +28,7 @@ def recover(
     stacks_dir: Path | None = stacks_dir_option(),
     yes: bool = yes_option(),
     backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
+    local: bool = local_option(),
 ) -> None:
     """Explain what an interrupted update left pending (which resources, what may exist in AWS),
     then repair the state: resources known to exist are kept, the rest is checked against AWS
@@ -34,12 +38,11 @@ def recover(
 
         runctl recover examples/quickstart.yaml --stack dev --yes
     """
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI, confirmed
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.recover import inspect
     from runctl_iac.engine.recover import recover as do_recover
+    from runctl_iac.engine.ui import confirmed
 
     target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="recover")
     ui = TerminalUI()

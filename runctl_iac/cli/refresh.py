@@ -11,16 +11,16 @@ from runctl_iac.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
     OutputFormat,
+    backend_option,
     check_output,
+    fail,
+    local_option,
     output_option,
+    project_option,
+    resolve_stack,
+    spec_or_project_argument,
     stack_option,
     stacks_dir_option,
-)
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
@@ -39,7 +39,7 @@ def refresh(
     ),
     output: OutputFormat = output_option(*FORMATS),
     backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
+    local: bool = local_option(),
 ) -> None:
     """Show what changed in AWS outside runctl (drift): resources edited or deleted by hand.
 
@@ -51,8 +51,6 @@ def refresh(
         runctl refresh examples/quickstart.yaml --stack prod --detailed-exitcode
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
     from runctl_iac.plan.model import Action

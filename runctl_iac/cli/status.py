@@ -11,16 +11,16 @@ import typer
 from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
+    backend_option,
     check_output,
+    fail,
+    local_option,
     output_option,
+    project_option,
+    resolve_stack,
+    spec_or_project_argument,
     stack_option,
     stacks_dir_option,
-)
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
@@ -33,7 +33,7 @@ def status(
     stacks_dir: Path | None = stacks_dir_option(),
     output: OutputFormat = output_option(*FORMATS),
     backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
+    local: bool = local_option(),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
     since the last update (catalog prices), and how the last update ended.
@@ -43,8 +43,6 @@ def status(
         runctl status examples/quickstart.yaml --stack dev --output json
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.status import stack_status
 

@@ -7,14 +7,21 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli.common import (
+    EXIT_OK,
+    local_option,
+    spec_argument,
+    stack_option,
+    stacks_dir_option,
+)
 from runctl_iac.cli.job_common import guarded, open_stack, say
 
 
 def stop_job(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    spec: Path = spec_argument(),
     stack: str | None = stack_option(),
     stacks_dir: Path | None = stacks_dir_option(),
+    local: bool = local_option(),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every node has recorded its final state."),
 ) -> None:
@@ -31,7 +38,7 @@ def stop_job(
     """
     from runctl_iac.launch import runs
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     s3, bucket, count = opened.clients.s3, opened.target.bucket, len(opened.target.plan.nodes)
 
     def body() -> int:

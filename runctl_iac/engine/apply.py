@@ -244,7 +244,7 @@ def _locked_now(target: ws.Target) -> bool:
     """An update holds the stack's lock (file and S3 backends keep lock files; others: unknown)."""
     if target.backend.kind not in ("file", "s3"):
         return False
-    from runctl_iac.teardown.backend import BackendError, update_in_progress
+    from runctl_iac.stackstate import BackendError, update_in_progress
 
     try:
         return update_in_progress(target.backend.url, target.project, target.stack)

@@ -120,7 +120,7 @@ def upload_code(
         )
     packed = code.pack(directory)
     if packed.size > code.WARN_BYTES:
-        from runctl_iac.render.diagnostics import render_text
+        from runctl_iac.diagnostics import render_text
 
         warning = Diagnostic(
             Severity.WARNING,
@@ -296,8 +296,8 @@ def launch_after_apply(
     """
     if not applied.launch_plan.nodes:
         return 0  # nothing to launch
+    from runctl_iac.diagnostics import render_text
     from runctl_iac.launch.aws import clients as make_clients
-    from runctl_iac.render.diagnostics import render_text
 
     stream = out or sys.stderr
 

@@ -39,7 +39,7 @@ from typing import Any
 from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.model import CostEstimate, CostLine
-from runctl_iac.plan.prices import EbsPrice, catalog
+from runctl_iac.prices import EbsPrice, catalog
 from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
 

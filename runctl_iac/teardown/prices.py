@@ -1,4 +1,4 @@
-"""$/hour of a found resource, from the price catalog shipped with runctl (`plan/prices.py`).
+"""$/hour of a found resource, from the price catalog shipped with runctl (`runctl_iac/prices.py`).
 
 Instances: the on-demand rate of their type in their region (a spot instance is
 shown at the on-demand rate, an upper bound: its live price is not looked up).
@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from runctl_iac.plan.cost import ebs_monthly
-from runctl_iac.plan.prices import catalog
+from runctl_iac.prices import catalog
 from runctl_iac.teardown.model import Kind, ManagedResource
 
 FREE = (
