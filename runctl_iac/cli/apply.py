@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_ERROR,
-    backend_option,
-    fail,
-    load_compiled,
-    local_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-    usage_error,
-    yes_option,
+from runctl_iac.cli.common import EXIT_ERROR, fail, load_compiled, usage_error, yes_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 if TYPE_CHECKING:
@@ -37,10 +30,9 @@ def launch_stage(*, wait: bool, yes: bool) -> Callable[[AppliedStack], int]:
     return after_up
 
 
+@stack_command()
 def apply(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     yes: bool = yes_option(),
     no_launch: bool = typer.Option(False, "--no-launch", help="Create the infrastructure only."),
     wait: bool = typer.Option(
@@ -54,8 +46,6 @@ def apply(
     target_dependents: bool = typer.Option(
         False, "--target-dependents", help="With --target: also update what depends on it."
     ),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
 
@@ -70,6 +60,13 @@ def apply(
     With --wait (what CI wants), the command ends with the job's own outcome: exit 0 when every node
     succeeded, 1 otherwise with the failing node, its state and the tail of its log.
     """
+    spec, stack, stacks_dir, local, backend = (
+        where.spec_path,
+        where.stack,
+        where.stacks_dir,
+        where.local,
+        where.backend,
+    )
     from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, new_passphrase_warning
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.apply import ApplyRequest, run_apply

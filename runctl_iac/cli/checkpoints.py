@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    fail,
-    local_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-)
+from runctl_iac.cli.common import EXIT_OK, fail
 from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def checkpoints(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    local: bool = local_option(),
+    where: StackArgs,
 ) -> None:
     """List the checkpoints in S3: per node, each file with its size and time, and the last sync.
 
@@ -35,6 +29,7 @@ def checkpoints(
 
         runctl checkpoints examples/llama-finetune.yaml --stack prod
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     from runctl_iac.diagnostics import Diagnostic, Severity
     from runctl_iac.launch import runs
     from runctl_iac.launch.script import CHECKPOINT_PREFIX

@@ -1,6 +1,5 @@
-"""What every command shares: exit codes, the output option, the stack option group (SPEC,
---project, --stack, --stacks-dir, --backend, --local), diagnostics out, loading a spec, and the
-stack a command works on."""
+"""What every command shares: exit codes, the output option, diagnostics out, loading a spec, and the
+stack a command works on (`resolve_stack`). The stack option group is `cli/stack_args.py`."""
 
 from __future__ import annotations
 
@@ -30,21 +29,6 @@ class OutputFormat(enum.StrEnum):
     markdown = "markdown"
 
 
-STACK_HELP = (
-    "Stack to load: deep-merges STACK.yaml from stacks/ next to the spec, else stacks/ at the project "
-    "root, over it. Default: dev."
-)
-STACKS_DIR_HELP = "Folder holding the stack overlays, instead of the stacks/ lookup."
-
-
-def stack_option() -> str | None:
-    return typer.Option(None, "--stack", "-s", help=STACK_HELP, show_default=False)
-
-
-def stacks_dir_option() -> Path | None:
-    return typer.Option(None, "--stacks-dir", help=STACKS_DIR_HELP, show_default=False)
-
-
 def output_option(*allowed: OutputFormat) -> OutputFormat:
     names = "|".join(a.value for a in allowed)
     return typer.Option(
@@ -64,36 +48,6 @@ def write_out(text: str) -> None:
     sys.stdout.write(text)
     if text and not text.endswith("\n"):
         sys.stdout.write("\n")
-
-
-# ---- the stack option group: SPEC, --project, --stack, --stacks-dir, --backend, --local ----
-
-BACKEND_HELP = (
-    "State backend URL (file://DIR, s3://BUCKET/PREFIX); "
-    "default: PULUMI_BACKEND_URL, runctl.toml, .runctl/state."
-)
-LOCAL_HELP = "The stack on the local emulator (`runctl local start`), whatever the spec's target."
-
-
-def spec_argument() -> Path:
-    return typer.Argument(..., metavar="SPEC", help="The spec file.", show_default=False)
-
-
-def spec_or_project_argument() -> Path | None:
-    """SPEC, optional for the commands that also take `--project P --stack S` (CI, no spec file)."""
-    return typer.Argument(None, metavar="[SPEC]", help="The spec file.", show_default=False)
-
-
-def project_option() -> str | None:
-    return typer.Option(None, "--project", "-p", help="Project name, instead of a spec.", show_default=False)
-
-
-def backend_option() -> str | None:
-    return typer.Option(None, "--backend", metavar="URL", help=BACKEND_HELP, show_default=False)
-
-
-def local_option() -> bool:
-    return typer.Option(False, "--local", help=LOCAL_HELP)
 
 
 def yes_option() -> bool:

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    backend_option,
-    fail,
-    local_option,
-    project_option,
-    resolve_stack,
-    spec_or_project_argument,
-    stack_option,
-    stacks_dir_option,
-    yes_option,
+from runctl_iac.cli.common import EXIT_OK, fail, yes_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 
+@stack_command(project=True)
 def destroy(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     yes: bool = yes_option(),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Destroy the stack: every resource goes except volumes and buckets with `retain: true`,
     which stay in AWS (listed with their ids and monthly cost) and leave the state. The empty
@@ -43,7 +30,7 @@ def destroy(
     from runctl_iac.engine.destroy import run_destroy
     from runctl_iac.engine.driver import Interrupted
 
-    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="destroy")
+    target, label = where.resolve("destroy")
     try:
         run_destroy(target, TerminalUI("destroy"), yes=yes, label=label)
     except DiagnosticError as exc:

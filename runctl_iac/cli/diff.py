@@ -7,16 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import (
-    OutputFormat,
-    check_output,
-    fail,
-    load_or_exit,
-    output_option,
-    stack_option,
-    stacks_dir_option,
-    usage_error,
-)
+from runctl_iac.cli.common import OutputFormat, check_output, fail, load_or_exit, output_option, usage_error
 from runctl_iac.cli.plan import (
     FORMATS,
     detailed_exitcode_option,
@@ -24,6 +15,7 @@ from runctl_iac.cli.plan import (
     fail_on_data_loss_option,
     out_option,
 )
+from runctl_iac.cli.stack_args import stack_option, stacks_dir_option
 
 if TYPE_CHECKING:
     from runctl_iac.diagnostics import Diagnostic

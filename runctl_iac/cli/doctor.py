@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK, backend_option
+from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK
+from runctl_iac.cli.stack_args import backend_option
 
 
 def doctor(

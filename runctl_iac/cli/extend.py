@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    backend_option,
-    fail,
-    local_option,
-    project_option,
-    resolve_stack,
-    spec_or_project_argument,
-    stack_option,
-    stacks_dir_option,
+from runctl_iac.cli.common import EXIT_OK, fail
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 
+@stack_command(project=True)
 def extend(
-    spec: Path | None = spec_or_project_argument(),
+    where: StackArgs,
     by: str | None = typer.Option(
         None,
         "--by",
@@ -28,11 +21,6 @@ def extend(
         help="How much later, e.g. 4h, 1d, 90m (at most 30d). Default: the stack's ttl.",
         show_default=False,
     ),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Keep the environment longer: its expiry moves by DURATION, by default the ttl it was applied
     with (from now when already expired).
@@ -55,7 +43,7 @@ def extend(
             extension_seconds(by, None)  # a bad --by is told before the stack is looked for
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
-    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="extend")
+    target, label = where.resolve("extend")
     try:
         run_extend(target, TerminalUI("update"), by=by)
     except DiagnosticError as exc:

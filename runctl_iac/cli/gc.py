@@ -12,15 +12,13 @@ from runctl_iac.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     OutputFormat,
-    backend_option,
     check_output,
     fail,
-    local_option,
     output_option,
-    project_option,
     write_out,
 )
 from runctl_iac.cli.resources import FORMATS, region_option
+from runctl_iac.cli.stack_args import backend_option, local_option, project_option
 from runctl_iac.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    check_output,
-    local_option,
-    output_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-    warn,
-)
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, output_option, warn
 from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def job(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    local: bool = local_option(),
+    where: StackArgs,
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     output: OutputFormat = output_option(OutputFormat.text, OutputFormat.json),
 ) -> None:
@@ -42,6 +33,7 @@ def job(
 
         runctl job examples/llama-finetune.yaml --output json
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     from runctl_iac.launch import runs
     from runctl_iac.launch.health import job_warnings, node_hourly
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    fail,
-    load_compiled,
-    local_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-    warn,
-    write_out,
-)
+from runctl_iac.cli.common import EXIT_OK, fail, load_compiled, warn, write_out
 from runctl_iac.cli.job_common import open_stack, run_launch
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def launch(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    local: bool = local_option(),
+    where: StackArgs,
     wait: bool = typer.Option(
         False, "--wait", help="Wait for the job; exit 0 only when every node succeeded."
     ),
@@ -54,6 +44,7 @@ def launch(
         runctl launch examples/llama-finetune.yaml --stack dev --wait --follow
         runctl launch examples/llama-finetune.yaml --print-script --node 1
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     if print_script:
         from runctl_iac.diagnostics import Diagnostic, Severity
         from runctl_iac.launch.script import render_script

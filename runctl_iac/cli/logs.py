@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    local_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-)
+from runctl_iac.cli.common import EXIT_OK
 from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 FOLLOW_POLL_SECONDS = 5.0
 
 
+@stack_command(backend=False)
 def logs(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    local: bool = local_option(),
+    where: StackArgs,
     node: int | None = typer.Option(None, "--node", "-n", help="Only this node (rank). Default: every node."),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the job ends."),
@@ -37,6 +32,7 @@ def logs(
 
         runctl logs examples/llama-finetune.yaml --node 0 --follow
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     from runctl_iac.launch import runs
     from runctl_iac.render.job import log_line
 

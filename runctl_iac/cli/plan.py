@@ -14,17 +14,16 @@ from runctl_iac.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     OutputFormat,
-    backend_option,
     check_output,
     fail,
     load_or_exit,
-    local_option,
     output_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
     usage_error,
     write_out,
+)
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 if TYPE_CHECKING:
@@ -94,10 +93,9 @@ def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitc
     return typer.Exit(EXIT_OK)
 
 
+@stack_command()
 def plan(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     offline: bool = typer.Option(
         False, "--offline", help="Offline plan only: compile, diff, cost, policy; no engine, no secrets."
     ),
@@ -117,8 +115,6 @@ def plan(
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
     ),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Show what applying SPEC would create, update, replace or delete, what it costs, and what blocks it.
 
@@ -135,6 +131,13 @@ def plan(
 
         runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
     """
+    spec, stack, stacks_dir, local, backend = (
+        where.spec_path,
+        where.stack,
+        where.stacks_dir,
+        where.local,
+        where.backend,
+    )
     check_output(output, *FORMATS)
     if offline and engine:
         raise usage_error("--offline and --engine cannot be used together")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
@@ -11,26 +10,21 @@ from runctl_iac.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
     OutputFormat,
-    backend_option,
     check_output,
     fail,
-    local_option,
     output_option,
-    project_option,
-    resolve_stack,
-    spec_or_project_argument,
-    stack_option,
-    stacks_dir_option,
+)
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
 
+@stack_command(project=True)
 def refresh(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    named: StackArgs,
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 0: no drift, 1: error, 2: drift."
     ),
@@ -38,8 +32,6 @@ def refresh(
         False, "--update-state", help="Also write what AWS has now into the state (pulumi refresh)."
     ),
     output: OutputFormat = output_option(*FORMATS),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Show what changed in AWS outside runctl (drift): resources edited or deleted by hand.
 
@@ -55,7 +47,7 @@ def refresh(
     from runctl_iac.engine import driver
     from runctl_iac.plan.model import Action
 
-    target, _ = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="refresh")
+    target, _ = named.resolve("refresh")
     try:
         handle = driver.open_for(target, create=False)
         drift = driver.refresh(handle, preview_only=not update_state)

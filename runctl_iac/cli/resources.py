@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    check_output,
-    fail,
-    local_option,
-    output_option,
-    project_option,
-    write_out,
-)
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option, write_out
+from runctl_iac.cli.stack_args import local_option, project_option
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 

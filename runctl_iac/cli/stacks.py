@@ -9,15 +9,8 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    backend_option,
-    check_output,
-    fail,
-    local_option,
-    output_option,
-)
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option
+from runctl_iac.cli.stack_args import backend_option, local_option
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 

@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    backend_option,
-    check_output,
-    fail,
-    local_option,
-    output_option,
-    project_option,
-    resolve_stack,
-    spec_or_project_argument,
-    stack_option,
-    stacks_dir_option,
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
 
+@stack_command(project=True)
 def status(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     output: OutputFormat = output_option(*FORMATS),
-    backend: str | None = backend_option(),
-    local: bool = local_option(),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
     since the last update (catalog prices), and how the last update ended.
@@ -46,7 +32,7 @@ def status(
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.status import stack_status
 
-    target, _ = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="status")
+    target, _ = where.resolve("status")
     try:
         st = stack_status(target)
     except DiagnosticError as exc:

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    local_option,
-    spec_argument,
-    stack_option,
-    stacks_dir_option,
-)
+from runctl_iac.cli.common import EXIT_OK
 from runctl_iac.cli.job_common import guarded, open_stack, say
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def stop_job(
-    spec: Path = spec_argument(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    local: bool = local_option(),
+    where: StackArgs,
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every node has recorded its final state."),
 ) -> None:
@@ -36,6 +31,7 @@ def stop_job(
 
         runctl stop-job examples/llama-finetune.yaml --wait
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     from runctl_iac.launch import runs
 
     opened = open_stack(spec, stack, stacks_dir, local)
