@@ -1,5 +1,5 @@
 """What the engine commands share: the terminal UI of apply, destroy and extend (`engine.apply.ApplyUI`),
-the confirmation rule, the Ctrl-C exit."""
+the Ctrl-C exit (the confirmation rule is `engine.ui.confirmed`)."""
 
 from __future__ import annotations
 
@@ -29,19 +29,6 @@ def new_passphrase_warning(target: Target) -> None:
 
 def is_terminal() -> bool:
     return bool(sys.stdin.isatty() and sys.stdout.isatty())
-
-
-def confirmed(ui: TerminalUI, yes: bool, *, command: str, question: str, hint: str) -> bool:
-    """Whether to go ahead: `--yes`, or a yes typed on the terminal. With neither a terminal nor
-    `--yes` (CI), E0708 with `hint`: runctl never acts on a destructive step unasked."""
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-
-    if yes:
-        return True
-    if not ui.interactive():
-        message = f"{command} needs confirmation and there is no terminal to ask on"
-        raise DiagnosticError([Diagnostic(Severity.ERROR, "E0708", message, hint=hint)])
-    return ui.confirm(question)
 
 
 class TerminalUI:
