@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from runctl_iac import staging
 from runctl_iac.compiler.buckets import STAGING_KEY
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.launch import code, layout, runs, ssm
+from runctl_iac.launch import code, runs, ssm
 from runctl_iac.launch.aws import Clients
 from runctl_iac.launch.outputs import AppliedStack
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
@@ -130,7 +131,7 @@ def upload_code(
             hint="keep data and checkpoints out of it (.runctlignore) or put them in a bucket",
         )
         report(render_text([warning]).rstrip())
-    key = layout.code_key(packed.digest)
+    key = staging.code_key(packed.digest)
     bar, done = progress(len(packed.data)) if progress is not None else (None, lambda: None)
     try:
         uploaded = code.upload(clients.s3, target.bucket, key, packed, bar)
@@ -180,7 +181,7 @@ def start_run(
     plan = target.plan
     stop_active_run(target, clients, confirm, report)
     code_uri = upload_code(target, clients, spec_dir, report, progress)
-    run_id = layout.new_run_id()
+    run_id = staging.new_run_id()
     runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids)
     state = state_name(target.project, target.stack)
     script = render_script(
@@ -188,7 +189,7 @@ def start_run(
     )
     clients.s3.put_object(
         Bucket=target.bucket,
-        Key=layout.script_key(run_id),
+        Key=staging.script_key(run_id),
         Body=script.encode(),
         ContentType="text/x-shellscript",
     )
