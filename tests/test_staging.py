@@ -15,7 +15,7 @@ RUN_ID = "20260101T000000Z-abcdef"
 
 
 def test_node_script_launch_and_teardown_share_the_keys() -> None:
-    graph, plan = compiled(spec(count=2, training=full_training(), volumes=True))
+    _graph, plan = compiled(spec(count=2, training=full_training(), volumes=True))
     plan = with_account(plan, resolve_account(plan.staging_bucket or "", "123456789012"))
     ids = {m.volume_resource: f"vol-{n.rank}" for n in plan.nodes for m in n.mounts}
     rt = Runtime(RUN_ID, "bucket-x", ("10.0.0.1", "10.0.0.2"), volume_ids=ids)
