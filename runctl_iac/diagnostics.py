@@ -117,7 +117,7 @@ CODES: dict[str, str] = {
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",
     "E0903": "AWS call failed while listing or checking resources",
-    "E0904": "invalid gc option (--min-age, --dry-run with --yes)",
+    "E0904": "invalid gc option (--min-age, --dry-run with --yes; --orphans with no stack needs --project)",
     "E0905": "gc could not remove some resources (see the audit log)",
     "W0906": "the search may be incomplete (a kind could not be listed, or the backend is unreadable)",
 }
