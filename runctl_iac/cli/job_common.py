@@ -84,41 +84,27 @@ def confirm_with(yes: bool) -> Callable[[str], bool]:
     return confirm
 
 
-def follow_logs(opened: Opened, run_id: str, wait: bool, follow: bool) -> int:
-    """--wait / --follow: the job's outcome as the exit code."""
-    from runctl_iac.launch import core
+def run_launch(spec: Path, opened: Opened, *, wait: bool, follow: bool, yes: bool) -> int:
+    """`runctl launch`: the run started (`launch.core.run_job`), its logs streamed with --follow;
+    with --wait or --follow the job's outcome is the exit code."""
+    from runctl_iac.launch.core import LogSink, run_job
     from runctl_iac.render.job import log_line
 
-    nodes = len(opened.target.plan.nodes)
-    several = nodes > 1
-
-    def body() -> int:
-        sink: core.LogSink | None = None
-        if follow:
-            sink = lambda rank, line: print(log_line(rank, line, several), flush=True)  # noqa: E731
-        statuses = core.wait_for_outcome(opened.clients, opened.target.bucket, run_id, nodes, on_log=sink)
-        problems = core.outcome(opened.clients, opened.target.bucket, run_id, statuses)
-        if problems:
-            raise fail(problems)
-        say(f"run {run_id}: succeeded on every node")
-        return EXIT_OK
-
-    return guarded(body)
-
-
-def run_launch(spec: Path, opened: Opened, *, wait: bool, follow: bool, yes: bool) -> int:
-    from runctl_iac.launch.core import start_run
-
-    run_id = guarded(
-        lambda: start_run(
+    several = len(opened.target.plan.nodes) > 1
+    sink: LogSink | None = None
+    if follow:
+        sink = lambda rank, line: print(log_line(rank, line, several), flush=True)  # noqa: E731
+    guarded(
+        lambda: run_job(
             opened.target,
             opened.clients,
             spec_dir=spec.resolve().parent,
             confirm=confirm_with(yes),
             report=say,
+            wait=wait,
+            on_log=sink,
         )
     )
     if not (wait or follow):
         say(f"watch it: runctl job {spec}   ·   runctl logs {spec} --follow")
-        return EXIT_OK
-    return follow_logs(opened, run_id, wait, follow)
+    return EXIT_OK

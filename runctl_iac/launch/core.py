@@ -282,6 +282,29 @@ def outcome(clients: Clients, bucket: str, run_id: str, statuses: list[runs.Node
     return out
 
 
+def run_job(
+    target: Target,
+    clients: Clients,
+    *,
+    spec_dir: Path,
+    confirm: Confirm,
+    report: Report,
+    wait: bool = False,
+    on_log: LogSink | None = None,
+) -> str:
+    """Start the run (`start_run`); with `wait` or `on_log`, wait for its outcome: DiagnosticError
+    for the failing nodes, else a success line. Returns the run id. `runctl launch` and the launch
+    stage of `runctl apply` are both this call."""
+    run_id = start_run(target, clients, spec_dir=spec_dir, confirm=confirm, report=report)
+    if wait or on_log is not None:
+        statuses = wait_for_outcome(clients, target.bucket, run_id, len(target.plan.nodes), on_log=on_log)
+        problems = outcome(clients, target.bucket, run_id, statuses)
+        if problems:
+            raise DiagnosticError(problems)
+        report(f"run {run_id}: succeeded on every node")
+    return run_id
+
+
 def launch_after_apply(
     applied: AppliedStack,
     *,
@@ -311,20 +334,12 @@ def launch_after_apply(
             applied.project, applied.stack, applied.region, applied.launch_plan, applied.outputs
         )
         c = make_clients(applied.region, applied.endpoint_url)
-        run_id = start_run(
-            target, c, spec_dir=Path(applied.spec_path).parent, confirm=lambda _q: yes, report=report
-        )
-        if not (wait or follow):
-            return 0
         sink: LogSink | None = None
         if follow:
             many = len(target.plan.nodes) > 1
             sink = lambda rank, line: report(f"[node {rank}] {line}" if many else line)  # noqa: E731
-        statuses = wait_for_outcome(c, target.bucket, run_id, len(target.plan.nodes), on_log=sink)
-        problems = outcome(c, target.bucket, run_id, statuses)
-        if problems:
-            raise DiagnosticError(problems)
-        report(f"run {run_id}: succeeded on every node")
+        spec_dir = Path(applied.spec_path).parent
+        run_job(target, c, spec_dir=spec_dir, confirm=lambda _q: yes, report=report, wait=wait, on_log=sink)
         return 0
     except DiagnosticError as exc:
         stream.write(render_text(exc.diagnostics))
