@@ -36,10 +36,10 @@ def one_apply(example: str, folder: Path) -> tuple[float, float]:
     from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.engine.apply import ApplyRequest, run_apply
-    from runctl_iac.engine.settings import Backend, Passphrase
     from runctl_iac.engine.workspace import Target
     from runctl_iac.plan.config import ProjectConfig
     from runctl_iac.spec import load_spec_or_raise
+    from runctl_iac.stackref import Backend, Passphrase
     from tests.engine import fake_pulumi as fp
 
     spec_path = folder / example

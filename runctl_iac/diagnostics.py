@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import enum
 import html
+import os
 import re
-from dataclasses import asdict, dataclass, field
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 
@@ -129,7 +133,7 @@ CODES: dict[str, str] = {
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",
     "E0903": "AWS call failed while listing or checking resources",
-    "E0904": "invalid gc option (--min-age, --dry-run with --yes)",
+    "E0904": "invalid gc option (--min-age, --dry-run with --yes; --orphans with no stack needs --project)",
     "E0905": "gc could not remove some resources (see the audit log)",
     "W0906": "the search may be incomplete (a kind could not be listed, or the backend is unreadable)",
 }
@@ -195,3 +199,74 @@ def without_html(text: str) -> str:
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
+
+
+# ---- the compiler form, plain text (colour only when asked; no Rich) ----
+
+_STYLE = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
+_DIM = "\x1b[2m"
+_RESET = "\x1b[0m"
+
+
+def display_path(file: str, cwd: Path | None = None) -> str:
+    """`file` relative to `cwd` (default: the current directory) when it lies under it, else as given."""
+    # absolute, not resolved: a symlink is shown under its own name (and a symlink loop cannot raise)
+    base = Path(os.path.abspath(cwd or Path.cwd()))
+    try:
+        return Path(os.path.abspath(file)).relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return file
+
+
+# control, format (zero-width space, bidi overrides), separator, private-use and unassigned characters
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def escape_invisible(text: str) -> str:
+    """`text` with every character a terminal would not show (or would show misleadingly) written as an
+    escape: a name holding a zero-width space reads `train\u200ber`, not `trainer`."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _INVISIBLE or (category == "Zs" and char != " "):
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def format_diagnostic(d: Diagnostic, *, cwd: Path | None = None, colour: bool = False) -> str:
+    """One diagnostic: `file:line:col: severity[CODE] path: message`, plus `  hint: ...` when there is one.
+    Invisible characters in any part are escaped (see `escape_invisible`)."""
+    d = replace(
+        d,
+        message=escape_invisible(without_html(d.message)),
+        path=escape_invisible(d.path),
+        hint=escape_invisible(d.hint) if d.hint else d.hint,
+        file=escape_invisible(d.file) if d.file else d.file,
+    )
+    where = ""
+    if d.file is not None:
+        where = display_path(d.file, cwd)
+        if d.line is not None:
+            where += f":{d.line}"
+            if d.column is not None:
+                where += f":{d.column}"
+        where += ": "
+    label = f"{d.severity.value}[{d.code}]"
+    if colour:
+        label = f"{_STYLE[d.severity]}{label}{_RESET}"
+    subject = f"{d.path}: " if d.path else ""
+    text = f"{where}{label} {subject}{d.message}"
+    if d.hint:
+        text += f"\n  {_DIM}hint:{_RESET} {d.hint}" if colour else f"\n  hint: {d.hint}"
+    return text
+
+
+def render_text(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None, colour: bool = False) -> str:
+    """Every diagnostic, one (or two, with a hint) lines each; ends with a newline unless empty."""
+    lines = [format_diagnostic(d, cwd=cwd, colour=colour) for d in diagnostics]
+    return "".join(line + "\n" for line in lines)

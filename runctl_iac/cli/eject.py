@@ -8,23 +8,21 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import backend_option
-from runctl_iac.cli.job_common import guarded, load_compiled, say
+from runctl_iac.cli.common import EXIT_OK, load_compiled, warn
+from runctl_iac.cli.job_common import guarded, say
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
     from runctl_iac.engine.eject_project import StackSource
 
 
+@stack_command()
 def eject(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    where: StackArgs,
     out: Path = typer.Option(
         ..., "--out", "-o", help="A new or empty folder for the project.", show_default=False
     ),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    backend: str | None = backend_option(),
 ) -> None:
     """Write the applied stack as a plain Pulumi Python project, to leave runctl with it.
 
@@ -41,7 +39,9 @@ def eject(
 
         runctl eject examples/quickstart.yaml --stack dev --out ejected/quickstart
     """
-    loaded, graph, plan = load_compiled(spec, stack, stacks_dir)
+    spec, backend = where.spec_path, where.backend
+    loaded, graph, plan, warnings = load_compiled(spec, where.stack, where.stacks_dir, where.local)
+    warn(warnings)
 
     def body() -> int:
         from runctl_iac.engine.eject_project import eject_files, write_project
@@ -69,12 +69,13 @@ def _source(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> St
     """Where runctl keeps the stack: config file, backend, how to give the passphrase."""
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.eject_project import StackSource, read_stack_config
-    from runctl_iac.engine.settings import backend_for, project_root, resolve_passphrase, work_dir
+    from runctl_iac.stackref import backend_for, project_root, resolve_passphrase, work_dir
 
     root = project_root(spec)
     config_name = f"Pulumi.{graph.stack}.yaml"
     if local:
-        from runctl_iac.engine.local import LOCAL_PASSPHRASE, local_dir, local_target
+        from runctl_iac.engine.local import local_target
+        from runctl_iac.stackref import LOCAL_PASSPHRASE, local_dir
 
         try:
             endpoint: str | None = local_target(spec, graph.project, graph.stack)[1]
@@ -101,9 +102,9 @@ def _source(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> St
 def _warn_if_changed(spec: Path, graph: Graph, backend: str | None, *, local: bool) -> None:
     """W0722 when the applied snapshot holds another spec hash (then preview shows the difference)."""
     from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import read_applied
     from runctl_iac.render.diagnostics import render_text, use_colour
+    from runctl_iac.stackref import backend_for
 
     try:
         applied = read_applied(graph.project, graph.stack, backend_for(spec, flag=backend, local=local))

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runctl_iac.cli.common import EXIT_OK, OutputFormat
-from runctl_iac.cli.job_common import guarded, load_compiled, say
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, load_compiled, warn
+from runctl_iac.cli.job_common import guarded, say
 
 if TYPE_CHECKING:
     from runctl_iac.launch.here import Local
@@ -26,7 +26,8 @@ def _local(spec: Path, stack: str | None, stacks_dir: Path | None) -> Local:
     from runctl_iac.launch.here import Local
     from runctl_iac.project import project_root
 
-    _, graph, _ = load_compiled(spec, stack, stacks_dir)
+    _, graph, _, warnings = load_compiled(spec, stack, stacks_dir)
+    warn(warnings)
     return Local(project_root(spec), graph.project, graph.stack)
 
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import EXIT_ERROR, stack_option, stacks_dir_option
-from runctl_iac.cli.job_common import fail, guarded, load_compiled, say
+from runctl_iac.cli.common import EXIT_ERROR, fail, load_compiled, warn
+from runctl_iac.cli.job_common import guarded, say
+from runctl_iac.cli.stack_args import stack_option, stacks_dir_option
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph, LaunchPlan
@@ -69,7 +70,8 @@ def run(
                 )
             ]
         )
-    loaded, graph, plan = load_compiled(spec, stack, stacks_dir)
+    loaded, graph, plan, warnings = load_compiled(spec, stack, stacks_dir)
+    warn(warnings)
     local = hr.Local(project_root(spec), graph.project, graph.stack)
 
     def body() -> int:

@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    check_output,
-    output_option,
-    stack_option,
-    stacks_dir_option,
-)
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
 
+@stack_command(project=True)
 def status(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     output: OutputFormat = output_option(*FORMATS),
-    backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
     since the last update (catalog prices), and how the last update ended.
@@ -43,12 +29,10 @@ def status(
         runctl status examples/quickstart.yaml --stack dev --output json
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.status import stack_status
 
-    target, _ = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="status")
+    target, _ = where.resolve("status")
     try:
         st = stack_status(target)
     except DiagnosticError as exc:

@@ -350,7 +350,7 @@ def locked_now(target: Target) -> bool | None:
     be read; None where that cannot be known (Pulumi Cloud, an unreadable backend)."""
     if target.backend.kind not in ("file", "s3"):
         return None
-    from runctl_iac.teardown.backend import BackendError, update_in_progress
+    from runctl_iac.stackstate import BackendError, update_in_progress
 
     try:
         return update_in_progress(target.backend.url, target.project, target.stack)

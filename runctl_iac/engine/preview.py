@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runctl_iac.diagnostics import DiagnosticError
-from runctl_iac.engine.settings import Backend
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import Backend
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph

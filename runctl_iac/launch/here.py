@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from runctl_iac import staging
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.launch import layout
 from runctl_iac.launch.here_checks import min_free_mb
 from runctl_iac.launch.runs import NodeStatus
 from runctl_iac.launch.script import Runtime, render_script, state_name
@@ -85,7 +85,7 @@ class Local:
         found = []
         if self.runs_dir.is_dir():
             for d in self.runs_dir.iterdir():
-                if not layout.RUN_ID.match(d.name):
+                if not staging.RUN_ID.match(d.name):
                     continue
                 manifest = read_manifest(d)
                 if manifest.get("project") == self.project and manifest.get("stack") == self.stack:
@@ -247,7 +247,7 @@ def run_here(
     report: Callable[[str], None] = lambda line: None,
 ) -> tuple[str, int]:
     """Run the job here and wait for it: (run id, the job's exit code; 130 after Ctrl-C)."""
-    run_id = layout.new_run_id()
+    run_id = staging.new_run_id()
     run_dir = local.run_dir(run_id)
     run_dir.mkdir(parents=True)
     manifest = {

@@ -39,7 +39,7 @@ STATE_DIR="$R/var/lib/runctl/$STATE_NAME"
 RUN_DIR="$STATE_DIR/runs/$RUNCTL_RUN_ID"
 STATUS_FILE="$RUN_DIR/status.json"
 LOG_FILE="$RUN_DIR/log.txt"
-S3_NODE="s3://$RUNCTL_BUCKET/runs/$RUNCTL_RUN_ID/node-$RUNCTL_NODE_RANK"
+S3_NODE="s3://$RUNCTL_BUCKET/${S3_RUNS}$RUNCTL_RUN_ID/${S3_NODE_DIR}$RUNCTL_NODE_RANK"
 IMDS="${RUNCTL_IMDS_URL:-http://169.254.169.254}"
 TICK="${RUNCTL_TICK_SECONDS:-5}"
 HEARTBEAT="${RUNCTL_HEARTBEAT_SECONDS:-15}"
@@ -84,10 +84,10 @@ write_status() {
     printf '"heartbeat": %s, "checkpoint": %s}\n' "$(json_str "$(now)")" "$ckpt"
   } >"$tmp"
   mv -f "$tmp" "$STATUS_FILE"
-  aws s3 cp --quiet "$STATUS_FILE" "$S3_NODE/status.json" || log "status upload failed"
+  aws s3 cp --quiet "$STATUS_FILE" "$S3_NODE/$S3_STATUS_NAME" || log "status upload failed"
 }
 
-upload_log() { aws s3 cp --quiet "$LOG_FILE" "$S3_NODE/log.txt" || true; }
+upload_log() { aws s3 cp --quiet "$LOG_FILE" "$S3_NODE/$S3_LOG_NAME" || true; }
 
 set_state() {
   STATE=$1
@@ -252,7 +252,7 @@ spot_notice() {
   curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS/latest/meta-data/spot/instance-action" >/dev/null
 }
 
-stop_requested() { aws s3 ls "$S3_NODE/stop" >/dev/null 2>&1; }
+stop_requested() { aws s3 ls "$S3_NODE/$S3_STOP_NAME" >/dev/null 2>&1; }
 
 # ---- 4, 5, 8. setup, run, logs, status ----
 

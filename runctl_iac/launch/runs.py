@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from runctl_iac import staging
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.launch import layout
 from runctl_iac.launch.aws import error_code
 
 FINAL = frozenset({"succeeded", "failed", "interrupted", "timed-out", "stopped"})
@@ -87,11 +87,11 @@ def list_runs(s3: Any, bucket: str) -> list[str]:
     """Run ids in the bucket, oldest first (run ids sort by time)."""
     runs: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=layout.RUNS, Delimiter="/"
+        Bucket=bucket, Prefix=staging.RUNS, Delimiter="/"
     ):
         for p in page.get("CommonPrefixes", []):
-            run = p["Prefix"][len(layout.RUNS) :].rstrip("/")
-            if layout.RUN_ID.match(run):
+            run = p["Prefix"][len(staging.RUNS) :].rstrip("/")
+            if staging.RUN_ID.match(run):
                 runs.append(run)
     return sorted(runs)
 
@@ -110,17 +110,17 @@ def resolve_run(s3: Any, bucket: str, run_id: str | None) -> str:
 
 def write_manifest(s3: Any, bucket: str, run_id: str, manifest: dict[str, Any]) -> None:
     body = json.dumps(manifest, sort_keys=True, indent=2).encode()
-    s3.put_object(Bucket=bucket, Key=layout.run_key(run_id), Body=body, ContentType="application/json")
+    s3.put_object(Bucket=bucket, Key=staging.run_key(run_id), Body=body, ContentType="application/json")
 
 
 def read_manifest(s3: Any, bucket: str, run_id: str) -> dict[str, Any]:
-    data = _get(s3, bucket, layout.run_key(run_id))
+    data = _get(s3, bucket, staging.run_key(run_id))
     doc = json.loads(data) if data else {}
     return doc if isinstance(doc, dict) else {}
 
 
 def read_status(s3: Any, bucket: str, run_id: str, rank: int) -> NodeStatus:
-    data = _get(s3, bucket, layout.status_key(run_id, rank))
+    data = _get(s3, bucket, staging.status_key(run_id, rank))
     if data is None:
         return NodeStatus(rank, "pending")
     try:
@@ -135,11 +135,13 @@ def read_statuses(s3: Any, bucket: str, run_id: str, nodes: int) -> list[NodeSta
     if nodes <= 1:
         return [read_status(s3, bucket, run_id, r) for r in range(nodes)]
     reported: set[str] = set()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=layout.run_prefix(run_id)):
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=staging.run_prefix(run_id)
+    ):
         reported.update(obj["Key"] for obj in page.get("Contents", []))
 
     def one(rank: int) -> NodeStatus:
-        if layout.status_key(run_id, rank) not in reported:
+        if staging.status_key(run_id, rank) not in reported:
             return NodeStatus(rank, "pending")
         return read_status(s3, bucket, run_id, rank)
 
@@ -150,7 +152,7 @@ def read_statuses(s3: Any, bucket: str, run_id: str, nodes: int) -> list[NodeSta
 def read_log(s3: Any, bucket: str, run_id: str, rank: int, offset: int = 0) -> bytes:
     """The node's log from byte `offset` on (empty when there is nothing new)."""
     extra = {"Range": f"bytes={offset}-"} if offset else {}
-    return _get(s3, bucket, layout.log_key(run_id, rank), **extra) or b""
+    return _get(s3, bucket, staging.log_key(run_id, rank), **extra) or b""
 
 
 def log_tail(s3: Any, bucket: str, run_id: str, rank: int, lines: int = 20) -> list[str]:
@@ -162,7 +164,7 @@ def request_stop(s3: Any, bucket: str, run_id: str, ranks: Sequence[int]) -> Non
     """Ask each node to stop: the node checks for this object at every heartbeat."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     for rank in ranks:
-        s3.put_object(Bucket=bucket, Key=layout.stop_key(run_id, rank), Body=stamp)
+        s3.put_object(Bucket=bucket, Key=staging.stop_key(run_id, rank), Body=stamp)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
+from runctl_iac import staging
 from runctl_iac.accelerators import lookup
 from runctl_iac.compiler.graph import LaunchPlan
-from runctl_iac.launch import layout
 
 MARKER = "# @@RENDERED_VALUES@@"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -126,6 +126,11 @@ def render_values(
         f"ENV_VALUES={_arr(list(plan.env.values()))}",
         f"SECRET_NAMES={_arr(list(plan.secret_parameters))}",
         f"SECRET_PARAMETERS={_arr(list(plan.secret_parameters.values()))}",
+        f"S3_RUNS={_q(staging.RUNS)}",  # the staging bucket's keys: runctl_iac/staging.py
+        f"S3_NODE_DIR={_q(staging.NODE_DIR.split('{rank}')[0])}",
+        f"S3_STATUS_NAME={_q(staging.STATUS_FILE)}",
+        f"S3_LOG_NAME={_q(staging.LOG_FILE)}",
+        f"S3_STOP_NAME={_q(staging.STOP_FILE)}",
         f"CHECKPOINT_DIR={_q(plan.checkpoint_dir or '')}",
         f"CHECKPOINT_S3_BASE={_q(checkpoint_base(plan))}",
         f"CHECKPOINT_EVERY={_q(plan.checkpoint_every_seconds or '')}",
@@ -155,7 +160,7 @@ def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, regio
     """The SSM command: fetch the node's script from S3 and `start` it (no script or secret inline)."""
     directory = f"/var/lib/runctl/{state}"
     path = f"{directory}/node-{run_id}.sh"
-    source = f"s3://{bucket}/{layout.script_key(run_id)}"
+    source = f"s3://{bucket}/{staging.script_key(run_id)}"
     return (
         f"set -e; mkdir -p {_q(directory)}; "
         f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start {rank}"

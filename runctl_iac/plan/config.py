@@ -1,8 +1,8 @@
 """Project configuration: guardrail settings from `runctl.toml` or `[tool.runctl]` in pyproject.toml.
 
-Search: from the spec's directory upward, stopping after the git root (a
-directory holding `.git`) or at the filesystem root. The nearest directory that
-has a config wins; within one directory `runctl.toml` wins over pyproject.toml
+Search: the project root's marker (`runctl_iac.project`): from the spec's directory upward,
+stopping after the git root (a directory holding `.git`) or at the filesystem root. The nearest
+directory that has a config wins; within one directory `runctl.toml` wins over pyproject.toml
 (a pyproject.toml without `[tool.runctl]` is skipped). No file: the defaults.
 
 Keys (all optional):
@@ -35,10 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+from runctl_iac.project import config_file
 
 DEFAULT_MAX_INSTANCES = 16
-CONFIG_FILE = "runctl.toml"
-PYPROJECT = "pyproject.toml"
 KEYS = (
     "max_instances",
     "allowed_regions",
@@ -71,28 +70,9 @@ class ProjectConfig:
 
 
 def find_config(start: str | Path) -> tuple[Path, bool] | None:
-    """(path, is_pyproject) of the config that applies to specs in `start`, or None."""
-    here = Path(start).resolve()
-    if here.is_file():
-        here = here.parent
-    for directory in (here, *here.parents):
-        candidate = directory / CONFIG_FILE
-        if candidate.is_file():
-            return candidate, False
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _has_tool_runctl(pyproject):
-            return pyproject, True
-        if (directory / ".git").exists():
-            return None
-    return None
-
-
-def _has_tool_runctl(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^\s*\[\s*tool\.runctl\s*\]", text, re.MULTILINE) is not None
+    """(path, is_pyproject) of the config that applies to specs in `start`, or None: the marker of
+    the project root (`runctl_iac.project`, one rule for every command)."""
+    return config_file(start)
 
 
 def load_project_config(spec_path_or_dir: str | Path) -> ProjectConfig:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic, Severity
-from runctl_iac.plan.config import CONFIG_FILE, ProjectConfig
+from runctl_iac.plan.config import ProjectConfig
 from runctl_iac.plan.cost import format_usd, round_usd
 from runctl_iac.plan.model import CostEstimate
+from runctl_iac.project import CONFIG_FILE
 from runctl_iac.spec.model import PathT, Spec
 
 

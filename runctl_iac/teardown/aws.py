@@ -79,7 +79,7 @@ def as_aws_error(exc: BaseException, doing: str) -> AwsError:
 class Clients:
     """One boto3 session and a cache of clients per (service, region)."""
 
-    def __init__(self, session: Any = None) -> None:
+    def __init__(self, session: Any = None, endpoint_url: str | None = None) -> None:
         import boto3
         from botocore.config import Config
 
@@ -90,6 +90,7 @@ class Clients:
             connect_timeout=10,
             read_timeout=60,
         )
+        self.endpoint_url = endpoint_url  # the local emulator's, for `--local`
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
 
@@ -102,5 +103,7 @@ class Clients:
         with self._lock:
             key = (service, region)
             if key not in self._cache:
-                self._cache[key] = self.session.client(service, region_name=region, config=self.config)
+                self._cache[key] = self.session.client(
+                    service, region_name=region, config=self.config, endpoint_url=self.endpoint_url
+                )
             return self._cache[key]

@@ -23,12 +23,12 @@ Safety rules, in this order (the first that applies is the reason shown):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from runctl_iac.teardown.backend import StackInfo
+from runctl_iac.stackstate import StackInfo
 from runctl_iac.teardown.jobs import RunningJob
 from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource
 from runctl_iac.teardown.prices import hourly_usd
@@ -66,6 +66,7 @@ class StackDestroy:
     reason: str
     resources: tuple[ManagedResource, ...]  # what the tags show of it (the engine knows the rest)
     state_resources: int
+    backend_url: str = ""  # where its state lives ("" : the session's backend)
 
     @property
     def hourly_usd(self) -> Decimal:
@@ -177,17 +178,25 @@ def plan_gc(
     *,
     engine: bool = False,
     projects: Iterable[str] = (),
+    elsewhere: Mapping[tuple[str, str], str] | None = None,
+    unreadable: Sequence[str] = (),
 ) -> GcPlan:
     """What gc would do. `stacks` is None when the backend could not be read: then nothing counts
     as an orphan, and only resources whose own expiry tag has passed are swept (`--expired`).
 
     Orphans are looked for only in projects the backend knows (at least one stack) and in
     `projects` (named by the user with --project): a team keeping projects in several backends
-    must not see another backend's live stacks as orphans."""
+    must not see another backend's live stacks as orphans.
+
+    `elsewhere`: (project, stack) -> backend URL of the stacks in the other backends runctl knows
+    for the project (the default, the local target's, runctl.toml's): never orphans, and their
+    projects count as known. `unreadable`: why another such backend could not be read; then no
+    resource is called an orphan (its stack may be there), each is kept with the reason."""
     plan = GcPlan(now=now, options=options)
     planner = _Planner(plan, probe)
     infos = {s.key: s for s in stacks} if stacks is not None else None
-    known_projects = {k[0] for k in infos or {}}
+    elsewhere = dict(elsewhere or {})
+    known_projects = {k[0] for k in infos or {}} | {k[0] for k in elsewhere}
     projects = set(projects)
     by_stack: dict[tuple[str, str], list[ManagedResource]] = {}
     for res in inventory.resources:
@@ -211,13 +220,22 @@ def plan_gc(
                 continue
             if engine and info.readable:
                 plan.destroys.append(
-                    StackDestroy(key[0], key[1], reason, tuple(resources), info.resource_count)
+                    StackDestroy(
+                        key[0], key[1], reason, tuple(resources), info.resource_count, info.backend_url
+                    )
                 )
                 continue
             planner.sweep(resources, reason + "; engine unavailable, swept by tags")
             continue
+        if key in elsewhere:
+            if options.orphans:
+                planner.keep_stack(key, [], f"its stack is in another backend runctl knows: {elsewhere[key]}")
+            continue
         known = infos is not None and (key[0] in known_projects or key[0] in projects)
         expired_here = [r for r in resources if r.expired(now)]
+        if options.orphans and known and unreadable:
+            planner.keep_stack(key, resources, f"not an orphan for sure: {unreadable[0]}")
+            continue
         if options.orphans and known:
             chosen, reason = resources, f"orphan: no stack {label} in the state backend"
         elif options.expired and expired_here:

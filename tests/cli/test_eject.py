@@ -83,9 +83,9 @@ def test_eject_warns_when_the_spec_changed_since_the_apply(project: Path) -> Non
     from dataclasses import replace
 
     from runctl_iac.compiler import compile as compile_spec
-    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import write_applied
     from runctl_iac.spec import load_spec_or_raise
+    from runctl_iac.stackref import backend_for
 
     configure(project)
     graph, _ = compile_spec(load_spec_or_raise(project / "spec.yaml"))

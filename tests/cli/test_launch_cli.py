@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
+from runctl_iac import staging as layout
 from runctl_iac.compiler.buckets import STAGING_KEY
-from runctl_iac.launch import layout
 from runctl_iac.launch.aws import Clients
 from tests.cli.plan_helpers import SECRET_VALUE, invoke, write
 from tests.launch.fakessm import FakeSsm

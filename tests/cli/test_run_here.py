@@ -227,9 +227,9 @@ def test_checkpoints_s3_syncs_to_the_applied_checkpoint_bucket(folder: Path, mot
 
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.compiler.names import resolve_account
-    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import write_applied
     from runctl_iac.spec import load_spec_or_raise
+    from runctl_iac.stackref import backend_for
 
     spec = write_spec(folder, "python3 check.py")
     without = runctl(folder, "run", "spec.yaml", "--here", "--checkpoints", "s3")

@@ -13,8 +13,8 @@ import pytest
 
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.engine import driver
-from runctl_iac.engine.settings import resolve_backend, resolve_passphrase
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import resolve_backend, resolve_passphrase
 from tests.engine import fake_pulumi as fp
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from runctl_iac.plan.prices import catalog
-from runctl_iac.teardown.backend import StackInfo
+from runctl_iac.prices import catalog
+from runctl_iac.stackstate import StackInfo
 from runctl_iac.teardown.gc import GcOptions, plan_gc
 from runctl_iac.teardown.jobs import RunningJob, is_fresh
 from runctl_iac.teardown.model import GLOBAL_REGION, Inventory, Kind, ManagedResource, rfc3339
