@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "E0316": "dlami-pytorch-X.Y names no known PyTorch DLAMI line for the instance's architecture",
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
+    "E0320": "training.autostop.idle is shorter than 5 minutes",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
@@ -77,6 +78,7 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
+    "W0515": "GPU training without autostop or budget.max_run_usd (an idle node is billed until someone stops it)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",

@@ -1,0 +1,62 @@
+"""What stops the spend of a run on its own: the autostop and the runtime budget cap, for review.
+
+- `autostop_summary`: one line for the plan and cost notes, e.g.
+  "stops after 30 min idle; job stopped at $250.00".
+- W0515 (`check_autostop`): a GPU instance group that nothing on the node stops: the training
+  group with `autostop: false` and no `budget.max_run_usd`, or a GPU group that runs no training
+  (no node script runs there). An idle GPU node is billed until someone stops it.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from runctl_iac.accelerators import lookup
+from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.spec.model import Spec
+
+
+def _minutes(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes or not hours else [])
+    return " ".join(parts)
+
+
+def autostop_summary(spec: Spec) -> str | None:
+    """None: the spec has no training (no node script runs, nothing stops by itself)."""
+    training = spec.training
+    if training is None:
+        return None
+    group = spec.instances.get(training.group)
+    verb = "terminates" if training.autostop.action == "terminate" or (group and group.spot) else "stops"
+    idle = training.autostop.idle
+    first = f"{verb} after {_minutes(idle.seconds)} idle" if idle is not None else "autostop off"
+    cap = spec.budget.max_run_usd
+    second = (
+        f"job stopped at ${cap.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+        if cap is not None
+        else "no runtime budget cap"
+    )
+    return f"{first}; {second}"
+
+
+def check_autostop(spec: Spec) -> list[Diagnostic]:
+    training = spec.training
+    out: list[Diagnostic] = []
+    for name in sorted(spec.instances):
+        group = spec.instances[name]
+        accel = lookup(group.type)
+        if accel is None:
+            continue
+        if training is not None and training.group == name:
+            if training.autostop.idle is not None or spec.budget.max_run_usd is not None:
+                continue
+            message = f"{group.type} runs the job with `autostop: false` and no budget.max_run_usd"
+            hint = "remove `autostop: false` (default: stop after 30m idle) or set budget.max_run_usd"
+            path: tuple[str, ...] = ("training", "autostop")
+        else:
+            message = f"{group.type} runs no training job, so nothing stops it when it is idle"
+            hint = "set a ttl and run `runctl gc` on a schedule, or run the job on this group"
+            path = ("instances", name, "type")
+        out.append(spec.source.diagnostic(Severity.WARNING, "W0515", message, path, hint))
+    return out
