@@ -260,3 +260,5 @@ class LaunchPlan:
     autostop_action: str = "stop"  # what the node does at autostop or the budget cap: stop | terminate
     gpu_threshold_pct: int = 10  # a node with a GPU this busy (percent) is not idle
     max_run_usd: str | None = None  # budget.max_run_usd, enforced on the nodes (decimal text)
+    spot: bool = False  # the group runs on spot (the node reads its price, else the plan's estimate)
+    spot_max_price_usd: str | None = None  # a pinned spot price (decimal text)

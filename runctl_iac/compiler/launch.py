@@ -50,4 +50,8 @@ def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) ->
         autostop_action=shutdown_behavior(group, ctx.spec) or "stop",
         gpu_threshold_pct=training.autostop.gpu_threshold_pct,
         max_run_usd=str(ctx.spec.budget.max_run_usd) if ctx.spec.budget.max_run_usd is not None else None,
+        spot=group.spot is not None,
+        spot_max_price_usd=(
+            str(group.spot.max_price_usd) if group.spot is not None and group.spot.max_price_usd else None
+        ),
     )

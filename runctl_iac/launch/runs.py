@@ -13,7 +13,7 @@ from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.launch import layout
 from runctl_iac.launch.aws import error_code
 
-FINAL = frozenset({"succeeded", "failed", "interrupted", "timed-out", "stopped"})
+FINAL = frozenset({"succeeded", "failed", "interrupted", "timed-out", "stopped", "budget-exceeded"})
 STALE_AFTER = 120  # seconds without a heartbeat before a running node is flagged (W0812)
 
 

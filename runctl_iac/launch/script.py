@@ -21,13 +21,17 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
 from runctl_iac.accelerators import lookup
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.launch import layout
+from runctl_iac.plan.cost import DEFAULT_SPOT_DISCOUNT
+from runctl_iac.plan.prices import catalog
 
 MARKER = "# @@RENDERED_VALUES@@"
+AUTOSTOP_MARKER = "# @@AUTOSTOP@@"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STATE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 CHECKPOINT_PREFIX = "runctl-checkpoints"
@@ -46,10 +50,27 @@ class Runtime:
 
 @functools.cache
 def template() -> str:
-    text = resources.files("runctl_iac.launch").joinpath("node.sh").read_text(encoding="utf-8")
-    if MARKER not in text:
-        raise RuntimeError("node.sh has no rendered-values marker")
-    return text
+    """node.sh with the autostop part (autostop.sh) in place."""
+    folder = resources.files("runctl_iac.launch")
+    text = folder.joinpath("node.sh").read_text(encoding="utf-8")
+    if MARKER not in text or AUTOSTOP_MARKER not in text:
+        raise RuntimeError("node.sh has no rendered-values or autostop marker")
+    return text.replace(AUTOSTOP_MARKER, folder.joinpath("autostop.sh").read_text(encoding="utf-8").rstrip(), 1)
+
+
+def _micro(usd: Decimal | None) -> int:
+    return 0 if usd is None else int((usd * 1_000_000).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def node_hourly_usd(plan: LaunchPlan, region: str) -> Decimal | None:
+    """One node's $/hour as the plan estimates it (the pinned spot price, on-demand less the assumed
+    spot discount, or on-demand; None: not in the catalog). The node prefers the spot price it reads."""
+    if plan.spot_max_price_usd is not None:
+        return Decimal(plan.spot_max_price_usd)
+    on_demand = catalog().instance_hourly(region, plan.instance_type)
+    if on_demand is None or not plan.spot:
+        return on_demand
+    return on_demand * (1 - DEFAULT_SPOT_DISCOUNT)
 
 
 def checkpoint_base(plan: LaunchPlan) -> str:
@@ -133,6 +154,12 @@ def render_values(
         f"SETUP_HASH={_q(hashlib.sha256(setup.encode()).hexdigest()[:16])}",
         f"SETUP_TEXT={_q(setup)}",
         f"RUN_TEXT={_q(plan.run)}",
+        f"AUTOSTOP_IDLE={_q(plan.autostop_idle_seconds or 0)}",
+        f"AUTOSTOP_ACTION={_q(plan.autostop_action)}",
+        f"GPU_THRESHOLD={_q(plan.gpu_threshold_pct)}",
+        f"MAX_RUN_MICRO={_q(_micro(Decimal(plan.max_run_usd) if plan.max_run_usd else None))}",
+        f"USD_HOUR_MICRO={_q(_micro(node_hourly_usd(plan, region)))}",
+        f"SPOT={_q(1 if plan.spot else 0)}",
     ]
     return "# ---- RENDERED VALUES (every value shell-quoted) ----\n" + "\n".join(lines)
 
