@@ -78,7 +78,7 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
-    "W0515": "GPU training without autostop or budget.max_run_usd (an idle node is billed until someone stops it)",
+    "W0515": "GPU instances that nothing stops when idle (no autostop, no budget.max_run_usd)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",

@@ -55,7 +55,8 @@ def template() -> str:
     text = folder.joinpath("node.sh").read_text(encoding="utf-8")
     if MARKER not in text or AUTOSTOP_MARKER not in text:
         raise RuntimeError("node.sh has no rendered-values or autostop marker")
-    return text.replace(AUTOSTOP_MARKER, folder.joinpath("autostop.sh").read_text(encoding="utf-8").rstrip(), 1)
+    autostop = folder.joinpath("autostop.sh").read_text(encoding="utf-8").rstrip()
+    return text.replace(AUTOSTOP_MARKER, autostop, 1)
 
 
 def _micro(usd: Decimal | None) -> int:

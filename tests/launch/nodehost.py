@@ -176,6 +176,7 @@ def wait_final(path: Path, timeout: float = 150) -> dict[str, Any]:
 
 def kill_leftovers(root: Path) -> None:
     """End supervisors a failed test left running (found by their pid file under this root only)."""
-    for pid_file in [*root.glob("var/lib/runctl/*/supervisor.pid"), *root.glob("var/lib/runctl/*/watcher.pid")]:
-        with suppress(ValueError, OSError):
-            os.kill(int(pid_file.read_text()), 15)
+    for name in ("supervisor.pid", "watcher.pid"):
+        for pid_file in root.glob(f"var/lib/runctl/*/{name}"):
+            with suppress(ValueError, OSError):
+                os.kill(int(pid_file.read_text()), 15)

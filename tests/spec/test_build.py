@@ -12,9 +12,9 @@ from runctl_iac.spec.build import build_spec, money
 from runctl_iac.spec.check import check
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.model import (
-    Autostop,
     DEFAULT_DISK_GB,
     DEFAULT_IMAGE,
+    Autostop,
     Checkpoints,
     Duration,
     LifecycleRule,
@@ -122,7 +122,8 @@ def test_schema_defaults_match_the_model_defaults() -> None:
         parse_duration(training["idle"]), training["action"], training["gpu_threshold_pct"]
     )
     off = build(
-        "version: 1\nname: t\ninstances: {g: {type: g5.xlarge}}\ntraining: {group: g, run: x, autostop: false}\n"
+        "version: 1\nname: t\ninstances: {g: {type: g5.xlarge}}\n"
+        "training: {group: g, run: x, autostop: false}\n"
     )
     assert off.training is not None and off.training.autostop.idle is None
 
