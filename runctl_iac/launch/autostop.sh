@@ -10,12 +10,21 @@
 # the action). Money is integer micro-dollars; the clock is milliseconds since the supervisor
 # started, times RUNCTL_CLOCK_SCALE (tests run it fast; never set by runctl).
 
+ms_now() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local us=${EPOCHREALTIME/[.,]/}
+    echo $((10#$us / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
 CLOCK_SCALE="${RUNCTL_CLOCK_SCALE:-1}"
 IDLE_BEAT="${RUNCTL_IDLE_HEARTBEAT_SECONDS:-60}"
-CLOCK_T0=$(date +%s%3N)
-WATCH_EPOCH=$(date +%s)  # decisions written before this process started were for an earlier boot
+CLOCK_T0=$(ms_now)
+WATCH_EPOCH=$(epoch)  # decisions written before this process started were for an earlier boot
 SPEND_FILE="$RUN_DIR/spend"
-DECISION_S3="s3://$RUNCTL_BUCKET/runs/$RUNCTL_RUN_ID/autostop.json"
+DECISION_KEY="runs/$RUNCTL_RUN_ID/autostop.json"
 SPENT_X=0      # micro-dollars × milliseconds per hour (divide by 3600000 for micro-dollars)
 LAST_MS=0
 RATE_MICRO=$USD_HOUR_MICRO
@@ -25,7 +34,7 @@ AUTOSTOP_DOC=null
 DECISION=""
 GPU_WARNED=""
 
-clock_ms() { echo $((($(date +%s%3N) - CLOCK_T0) * CLOCK_SCALE)); }
+clock_ms() { echo $((($(ms_now) - CLOCK_T0) * CLOCK_SCALE)); }
 
 micro_usd() {  # micro_usd MICRO: "12.345678"
   printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000))
@@ -44,9 +53,9 @@ spent_micro() { echo $((SPENT_X / 3600000)); }
 spot_rate() {
   # the instance's current spot price, when IMDS says it is spot and the API answers; else the estimate
   [ "$SPOT" = 1 ] || return 0
-  local token zone price
-  token=$(curl -sf -m 2 -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || return 0
-  zone=$(curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS/latest/meta-data/placement/availability-zone") || return 0
+  local zone price
+  imds_token || return 0
+  zone=$(curl -sf -m 2 -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/latest/meta-data/placement/availability-zone") || return 0
   price=$(aws ec2 describe-spot-price-history --instance-types "$INSTANCE_TYPE" --availability-zone "$zone" \
     --product-descriptions Linux/UNIX --max-items 1 --query 'SpotPriceHistory[0].SpotPrice' --output text 2>/dev/null) || return 0
   case "$price" in
@@ -104,7 +113,7 @@ field() {  # field NAME < status.json: the number after "NAME":
 }
 
 node_doc() {  # node_doc RANK: that node's status.json (this node's from disk, the others' from S3)
-  if [ "$1" = "$RUNCTL_NODE_RANK" ]; then cat "$STATUS_FILE"; else aws s3 cp --quiet "s3://$RUNCTL_BUCKET/runs/$RUNCTL_RUN_ID/node-$1/status.json" - 2>/dev/null; fi
+  if [ "$1" = "$RUNCTL_NODE_RANK" ]; then cat "$STATUS_FILE"; else s3_get "runs/$RUNCTL_RUN_ID/node-$1/status.json"; fi
 }
 
 decide() {
@@ -126,14 +135,16 @@ decide() {
   fi
   [ -n "$why" ] || return 0
   printf '{"action": "%s", "reason": %s, "decided_at": "%s", "epoch": %s}\n' \
-    "$AUTOSTOP_ACTION" "$(json_str "$why")" "$(now)" "$(date +%s)" >"$RUN_DIR/autostop.json"
-  aws s3 cp --quiet "$RUN_DIR/autostop.json" "$DECISION_S3" || log "autostop decision upload failed"
+    "$AUTOSTOP_ACTION" "$(json_str "$why")" "$(now)" "$(epoch)" >"$RUN_DIR/autostop.json"
+  s3_put "$RUN_DIR/autostop.json" "$DECISION_KEY" || log "autostop decision upload failed"
+  DECISION=$why  # rank 0 acts on its own decision without reading it back
 }
 
 read_decision() {
   # sets DECISION to the reason of a decision made since this process started
   local doc epoch
-  doc=$(aws s3 cp --quiet "$DECISION_S3" - 2>/dev/null) || return 1
+  if [ "$RUNCTL_NODE_RANK" = 0 ]; then [ -n "$DECISION" ]; return; fi
+  doc=$(s3_get "$DECISION_KEY") || return 1
   epoch=$(printf '%s' "$doc" | field epoch)
   [ -n "$epoch" ] && [ "$epoch" -ge "$WATCH_EPOCH" ] || return 1
   DECISION=$(printf '%s' "$doc" | sed -n 's/.*"reason": "\([^"]*\)".*/\1/p')

@@ -42,7 +42,7 @@ STATE_DIR="$R/var/lib/runctl/$STATE_NAME"
 RUN_DIR="$STATE_DIR/runs/$RUNCTL_RUN_ID"
 STATUS_FILE="$RUN_DIR/status.json"
 LOG_FILE="$RUN_DIR/log.txt"
-S3_NODE="s3://$RUNCTL_BUCKET/runs/$RUNCTL_RUN_ID/node-$RUNCTL_NODE_RANK"
+NODE_KEY="runs/$RUNCTL_RUN_ID/node-$RUNCTL_NODE_RANK"
 IMDS="${RUNCTL_IMDS_URL:-http://169.254.169.254}"
 TICK="${RUNCTL_TICK_SECONDS:-5}"
 HEARTBEAT="${RUNCTL_HEARTBEAT_SECONDS:-15}"
@@ -60,7 +60,9 @@ ENDED_AT=""
 CKPT_SYNCED_AT=""
 CKPT_BYTES=""
 
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# builtins where bash has them (5.0+): the heartbeat runs every few seconds for days
+now() { TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
+epoch() { echo "${EPOCHSECONDS:-$(date +%s)}"; }
 log() { printf '[runctl %s] %s\n' "$(now)" "$*" >>"$LOG_FILE"; }
 
 json_str() {
@@ -90,10 +92,10 @@ write_status() {
     printf '}\n'
   } >"$tmp"
   mv -f "$tmp" "$STATUS_FILE"
-  aws s3 cp --quiet "$STATUS_FILE" "$S3_NODE/status.json" || log "status upload failed"
+  s3_put "$STATUS_FILE" "$NODE_KEY/status.json" || log "status upload failed"
 }
 
-upload_log() { aws s3 cp --quiet "$LOG_FILE" "$S3_NODE/log.txt" || true; }
+upload_log() { s3_put "$LOG_FILE" "$NODE_KEY/log.txt" || true; }
 
 set_state() {
   STATE=$1
@@ -259,13 +261,27 @@ restore_checkpoints() {
 
 # ---- 7. spot notice and stop requests ----
 
-spot_notice() {
-  local token
-  token=$(curl -sf -m 2 -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || return 1
-  curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS/latest/meta-data/spot/instance-action" >/dev/null
+IMDS_TOKEN=""
+IMDS_TOKEN_AT=0
+imds_token() {
+  # an IMDSv2 token (valid 300 s), fetched again after 240 s
+  local t
+  t=$(epoch)
+  if [ -z "$IMDS_TOKEN" ] || [ $((t - IMDS_TOKEN_AT)) -ge 240 ]; then
+    IMDS_TOKEN=$(curl -sf -m 2 -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || {
+      IMDS_TOKEN=""
+      return 1
+    }
+    IMDS_TOKEN_AT=$t
+  fi
 }
 
-stop_requested() { aws s3 ls "$S3_NODE/stop" >/dev/null 2>&1; }
+spot_notice() {
+  imds_token || return 1
+  curl -sf -m 2 -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/latest/meta-data/spot/instance-action" >/dev/null
+}
+
+stop_requested() { s3_exists "$NODE_KEY/stop"; }
 
 # ---- 4, 5, 8. setup, run, logs, status ----
 
@@ -297,11 +313,11 @@ stop_job() {
 watch_job() {
   # watch_job LIMIT_SECONDS: wait for the job with heartbeats, log uploads, checkpoint syncs, notices
   local limit=$1 start last_beat last_log last_ckpt t
-  start=$(date +%s); last_beat=$start; last_log=$start; last_ckpt=$start
+  start=$(epoch); last_beat=$start; last_log=$start; last_ckpt=$start
   while kill -0 "$JOB_PID" 2>/dev/null; do
     sleep "$TICK" &
     wait $! || true
-    t=$(date +%s)
+    t=$(epoch)
     if [ -z "$STOP_REASON" ] && spot_notice; then STOP_REASON="interrupted: spot interruption notice"; fi
     if [ -z "$STOP_REASON" ] && [ $((t - last_beat)) -ge "$HEARTBEAT" ]; then
       last_beat=$t
@@ -419,6 +435,8 @@ start() {
 }
 
 # @@AUTOSTOP@@
+
+# @@S3@@
 
 case "${1:-}" in
   start) start ;;

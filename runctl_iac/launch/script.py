@@ -31,7 +31,7 @@ from runctl_iac.plan.cost import DEFAULT_SPOT_DISCOUNT
 from runctl_iac.plan.prices import catalog
 
 MARKER = "# @@RENDERED_VALUES@@"
-AUTOSTOP_MARKER = "# @@AUTOSTOP@@"
+PARTS = {"# @@AUTOSTOP@@": "autostop.sh", "# @@S3@@": "s3.sh"}  # marker -> part of node.sh
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STATE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 CHECKPOINT_PREFIX = "runctl-checkpoints"
@@ -50,13 +50,15 @@ class Runtime:
 
 @functools.cache
 def template() -> str:
-    """node.sh with the autostop part (autostop.sh) in place."""
+    """node.sh with its parts (autostop.sh, s3.sh) in place."""
     folder = resources.files("runctl_iac.launch")
     text = folder.joinpath("node.sh").read_text(encoding="utf-8")
-    if MARKER not in text or AUTOSTOP_MARKER not in text:
-        raise RuntimeError("node.sh has no rendered-values or autostop marker")
-    autostop = folder.joinpath("autostop.sh").read_text(encoding="utf-8").rstrip()
-    return text.replace(AUTOSTOP_MARKER, autostop, 1)
+    for marker in (MARKER, *PARTS):
+        if marker not in text:
+            raise RuntimeError(f"node.sh has no {marker!r} marker")
+    for marker, part in PARTS.items():
+        text = text.replace(marker, folder.joinpath(part).read_text(encoding="utf-8").rstrip(), 1)
+    return text
 
 
 def _micro(usd: Decimal | None) -> int:
@@ -111,7 +113,8 @@ def render_values(
     setup = plan.setup or ""
     lines = [
         f"STATE_NAME={_q(state_name(project, stack))}",
-        f"REGION={_q(region)}",
+        # always quoted: shellcheck reads a bare `us-east-1` as arithmetic (SC2100)
+        "REGION='" + region.replace("'", "'\"'\"'") + "'",
         f"INSTANCE_TYPE={_q(plan.instance_type)}",
         f"ACCEL_KIND={_q(accel.kind if accel else 'none')}",
         f"ACCEL_COUNT={_q(accel.visible_devices if accel else 0)}",

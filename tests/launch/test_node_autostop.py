@@ -121,6 +121,8 @@ def test_idle_busy_and_budget_nodes(tmp_path: Path, moto_server: str) -> None:
     assert stop["reason"] == f"idle: no job and GPUs below 10% on every node for {WINDOW}s"
     assert float(stop["spent_usd"]) >= WINDOW * RATE / 3600  # not before the window had passed
     assert idle["spend"]["usd_per_hour"] == "1.006000" and idle["spend"]["source"] == "estimate"
+    # the heartbeat went through curl with SigV4 (no fallback to the AWS CLI)
+    assert "S3 through curl" not in aws.text(bucket, layout.log_key(runs["idle"], 0))
 
     assert budget_calls == ["-h now"]
     budget = _status(roots["budget"], runs["budget"])
