@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
@@ -37,6 +38,9 @@ class NodeStatus:
     heartbeat: datetime | None = None
     checkpoint_at: datetime | None = None
     checkpoint_bytes: int | None = None
+    spent_usd: Decimal | None = None  # the node's own count of its spend (heartbeats), when it reports one
+    spend_source: str | None = None  # "estimate" (the plan's $/hour) or "spot price" (read on the node)
+    autostop: dict[str, Any] | None = None  # {action, reason, at, spent_usd} once the node stopped itself
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -59,6 +63,12 @@ class NodeStatus:
     def from_json(cls, rank: int, doc: dict[str, Any]) -> NodeStatus:
         ckpt = doc.get("checkpoint") or {}
         code = doc.get("exit_code")
+        spend = doc.get("spend") if isinstance(doc.get("spend"), dict) else {}
+        try:
+            spent = Decimal(str(spend["usd"])) if "usd" in spend else None
+        except ArithmeticError:
+            spent = None
+        autostop = doc.get("autostop")
         return cls(
             rank=rank,
             state=str(doc.get("state", "pending")),
@@ -69,6 +79,9 @@ class NodeStatus:
             heartbeat=parse_time(doc.get("heartbeat")),
             checkpoint_at=parse_time(ckpt.get("synced_at")),
             checkpoint_bytes=ckpt.get("bytes"),
+            spent_usd=spent,
+            spend_source=spend.get("source"),
+            autostop=autostop if isinstance(autostop, dict) else None,
             raw=doc,
         )
 

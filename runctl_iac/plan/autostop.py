@@ -2,6 +2,8 @@
 
 - `autostop_summary`: one line for the plan and cost notes, e.g.
   "stops after 30 min idle; job stopped at $250.00".
+- `stopped_node_monthly`: what one stopped node of a group still costs (its EBS: root disk and
+  volumes, $/month), shown beside autostopped nodes.
 - W0515 (`check_autostop`): a GPU instance group that nothing on the node stops: the training
   group with `autostop: false` and no `budget.max_run_usd`, or a GPU group that runs no training
   (no node script runs there). An idle GPU node is billed until someone stops it.
@@ -13,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from runctl_iac.accelerators import lookup
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.plan.model import CostEstimate
 from runctl_iac.spec.model import Spec
 
 
@@ -60,3 +63,21 @@ def check_autostop(spec: Spec) -> list[Diagnostic]:
             path = ("instances", name, "type")
         out.append(spec.source.diagnostic(Severity.WARNING, "W0515", message, path, hint))
     return out
+
+
+HOURS_PER_MONTH = Decimal(730)  # as plan.cost counts a month
+
+
+def stopped_node_monthly(cost: CostEstimate, group: str, count: int) -> Decimal | None:
+    """EBS $/month of one node of `group` (root disk and its copies of volumes); None: unknown."""
+    total = Decimal(0)
+    for line in cost.lines:
+        mine = (line.kind == "root-disk" and line.resource == f"instance.{group}") or (
+            line.kind == "volume" and line.resource.endswith(f".{group}")
+        )
+        if not mine:
+            continue
+        if line.hourly_usd is None:
+            return None
+        total += line.hourly_usd * HOURS_PER_MONTH
+    return total / max(count, 1)
