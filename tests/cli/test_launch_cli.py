@@ -318,5 +318,6 @@ def test_job_shows_autostopped_nodes_and_the_spend_from_heartbeats(applied: dict
         f"  node 1: autostopped (stop) at 2026-12-06T10:45:00Z: {reason}; $1.000000 spent; "
         "stopped, it still costs $16.00/month (EBS)",
         "  run: $2.23 so far on 2 nodes",
-        "  $ so far: counted on the nodes at their $/hour (the plan's estimate unless a node read its spot price)",
+        "  $ so far: counted on the nodes at their $/hour "
+        "(the plan's estimate unless a node read its spot price)",
     ]
