@@ -4,6 +4,7 @@
   "stops after 30 min idle; job stopped at $250.00".
 - `stopped_node_monthly`: what one stopped node of a group still costs (its EBS: root disk and
   volumes, $/month), shown beside autostopped nodes.
+- `expected_stops`: `runctl refresh` counts a stopped instance as expected, not drift.
 - W0515 (`check_autostop`): a GPU instance group that nothing on the node stops: the training
   group with `autostop: false` and no `budget.max_run_usd`, or a GPU group that runs no training
   (no node script runs there). An idle GPU node is billed until someone stops it.
@@ -11,11 +12,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from runctl_iac.accelerators import lookup
 from runctl_iac.diagnostics import Diagnostic, Severity
-from runctl_iac.plan.model import CostEstimate
+from runctl_iac.plan.model import Action, Change, Changes, CostEstimate
 from runctl_iac.spec.model import Spec
 
 
@@ -81,3 +83,32 @@ def stopped_node_monthly(cost: CostEstimate, group: str, count: int) -> Decimal 
             return None
         total += line.hourly_usd * HOURS_PER_MONTH
     return total / max(count, 1)
+
+
+INSTANCE = "aws:ec2/instance:Instance"
+STOPPED_STATES = ("stopped", "stopping")
+# what AWS changes on an instance it stops: its state, and the public address it gives back
+STOP_FIELDS = frozenset({"instance_state", "public_ip", "public_dns"})
+
+
+def expected_stops(drift: Changes) -> tuple[Changes, list[str]]:
+    """Drift with stopped instances taken out: an instance that autostop stopped is expected, not
+    drift (`runctl apply` starts it again). Returns (the rest of the drift, the stopped logical ids)."""
+    kept: list[Change] = []
+    stopped: list[str] = []
+    for change in drift.changes:
+        fields = {p.path for p in change.properties}
+        state = next((p.new for p in change.properties if p.path == "instance_state"), None)
+        if (
+            change.type == INSTANCE
+            and change.action is Action.UPDATE
+            and state in STOPPED_STATES
+            and fields <= STOP_FIELDS
+        ):
+            stopped.append(change.id)
+            kept.append(
+                replace(change, action=Action.NOOP, properties=(), note="stopped (autostop): expected")
+            )
+        else:
+            kept.append(change)
+    return replace(drift, changes=tuple(kept)), stopped

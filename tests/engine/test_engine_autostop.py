@@ -83,6 +83,9 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             assert behaviour["InstanceInitiatedShutdownBehavior"]["Value"] == "stop"
         ec2.stop_instances(InstanceIds=ids)  # what `shutdown -h` on autostopped nodes leaves
         assert set(_states(ec2, ids).values()) == {"stopped"}
+        drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")  # stopped is expected: no drift
+        assert drift.code == 0, drift.stdout + drift.stderr
+        assert "drift in" not in drift.stdout  # (the stand-in reports no state change; see test_autostop.py)
 
         again = invoke("apply", "spec.yaml", "--yes", "--no-launch")
         out = again.stdout + again.stderr
