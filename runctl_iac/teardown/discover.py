@@ -32,6 +32,7 @@ from runctl_iac.teardown.model import (
     Kind,
     ManagedResource,
     parse_time,
+    rfc3339,
 )
 
 T = TypeVar("T")
@@ -69,6 +70,10 @@ def stopped_at(instance: dict[str, Any]) -> dt.datetime | None:
     if found is None:
         return None
     return dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else rfc3339(moment)
 
 
 def classify(arn: str) -> tuple[Kind, str]:
@@ -162,7 +167,7 @@ class _Discovery:
                             "type": inst.get("InstanceType"),
                             "state": state,
                             "spot": inst.get("InstanceLifecycle") == "spot",
-                            "stopped_at": stopped_at(inst) if state == "stopped" else None,
+                            "stopped_at": _when(stopped_at(inst)) if state == "stopped" else None,
                         }
                         out.append(
                             ManagedResource(

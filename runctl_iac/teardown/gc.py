@@ -33,7 +33,7 @@ from typing import Protocol
 
 from runctl_iac.teardown.backend import StackInfo
 from runctl_iac.teardown.jobs import RunningJob
-from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource
+from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource, parse_time
 from runctl_iac.teardown.prices import hourly_usd
 
 DEFAULT_MIN_AGE = dt.timedelta(minutes=30)
@@ -170,10 +170,10 @@ def autostopped_reason(
     if options.stopped_for is None:
         return None
     instances = [r for r in resources if r.kind is Kind.INSTANCE]
-    stops = [r.details.get("stopped_at") for r in instances]
-    if not instances or any(not isinstance(t, dt.datetime) for t in stops):
+    stops = [parse_time(r.details.get("stopped_at")) for r in instances]
+    if not instances or any(t is None for t in stops):
         return None
-    since = max(t for t in stops if isinstance(t, dt.datetime))
+    since = max(t for t in stops if t is not None)
     if now - since < options.stopped_for:
         return None
     kept = sorted(r.id for r in resources if r.kind is Kind.VOLUME and r.retained)

@@ -182,7 +182,7 @@ def test_stacks_autostopped_longer_than_stopped_for_are_destroyed() -> None:
 
     def stopped(rid: str, name: str, days: int) -> ManagedResource:
         inst = res(Kind.INSTANCE, rid, name)
-        details = {**inst.details, "state": "stopped", "stopped_at": NOW - dt.timedelta(days=days)}
+        details = {**inst.details, "state": "stopped", "stopped_at": rfc3339(NOW - dt.timedelta(days=days))}
         return ManagedResource(inst.kind, inst.id, inst.region, inst.tags, inst.created, details=details)
 
     inventory = Inventory(
