@@ -60,9 +60,9 @@ def _tags(pairs: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return {str(p["Key"]): str(p.get("Value", "")) for p in pairs or ()}
 
 
-# "User initiated (2026-12-01 10:00:00 GMT)": how EC2 says when an instance was stopped
+# "User initiated (2026-12-01 10:00:00 GMT)": how EC2 says when an instance was stopped (moto: UTC)
 # (DescribeInstances StateTransitionReason; there is no field of its own)
-_TRANSITION = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) GMT\)")
+_TRANSITION = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)")
 
 
 def stopped_at(instance: dict[str, Any]) -> dt.datetime | None:
