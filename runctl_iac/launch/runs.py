@@ -63,7 +63,8 @@ class NodeStatus:
     def from_json(cls, rank: int, doc: dict[str, Any]) -> NodeStatus:
         ckpt = doc.get("checkpoint") or {}
         code = doc.get("exit_code")
-        spend = doc.get("spend") if isinstance(doc.get("spend"), dict) else {}
+        found = doc.get("spend")
+        spend: dict[str, Any] = found if isinstance(found, dict) else {}
         try:
             spent = Decimal(str(spend["usd"])) if "usd" in spend else None
         except ArithmeticError:

@@ -54,7 +54,10 @@ def stopped_instances(outputs: Mapping[str, Any], region: str, endpoint_url: str
     if not ids:
         return []
     try:
-        found = _ec2(region, endpoint_url).describe_instances(InstanceIds=list(ids.values()))
+        # a filter, not InstanceIds: an id AWS no longer knows is simply not stopped (the engine sees to it)
+        found = _ec2(region, endpoint_url).describe_instances(
+            Filters=[{"Name": "instance-id", "Values": list(ids.values())}]
+        )
     except Exception as exc:
         if is_aws_failure(exc):
             raise DiagnosticError([failure_diagnostic(exc)]) from None
