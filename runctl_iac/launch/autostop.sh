@@ -58,6 +58,7 @@ spot_rate() {
   zone=$(curl -sf -m 2 -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/latest/meta-data/placement/availability-zone") || return 0
   price=$(aws ec2 describe-spot-price-history --instance-types "$INSTANCE_TYPE" --availability-zone "$zone" \
     --product-descriptions Linux/UNIX --max-items 1 --query 'SpotPriceHistory[0].SpotPrice' --output text 2>/dev/null) || return 0
+  price=${price%%$'\n'*}  # the first line: the CLI's paginator may add a line of its own
   case "$price" in
     '' | None | *[!0-9.]*) return 0 ;;
   esac

@@ -86,6 +86,8 @@ def test_idle_busy_and_budget_nodes(tmp_path: Path, moto_server: str) -> None:
         "idle": (replace(base, run="echo done"), "3"),
         "busy": (replace(base, run="echo done"), "90"),
         "budget": (replace(base, run=LONG_JOB, max_run_usd="0.50"), "0"),
+        # a spot node counts at the price DescribeSpotPriceHistory gives for its zone (IMDS)
+        "spot": (replace(base, run="echo done", spot=True), "90"),
     }
     runs = {name: layout.new_run_id() for name in cases}
     roots = {name: tmp_path / name for name in cases}
@@ -106,11 +108,14 @@ def test_idle_busy_and_budget_nodes(tmp_path: Path, moto_server: str) -> None:
             )
             busy = _status(roots["busy"], runs["busy"])
             assert _supervising(roots["busy"])
+            spot = _status(roots["spot"], runs["spot"])
         finally:
             for root in roots.values():
                 nodehost.kill_leftovers(root)
     assert busy["state"] == "succeeded" and busy["autostop"] is None and busy["idle_for_s"] is None
     assert not (roots["busy"] / "shutdown-calls").exists()
+    # moto's spot price for g5.xlarge in us-east-1a: $0.00001/hour (the plan's estimate would be 0.4024)
+    assert spot["spend"]["source"] == "spot price" and spot["spend"]["usd_per_hour"] == "0.000010"
 
     assert idle_calls == ["-h now"]  # exactly once
     idle = _status(roots["idle"], runs["idle"])
