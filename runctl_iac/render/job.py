@@ -180,3 +180,13 @@ def upload_progress(stream: IO[str]) -> Callable[[int], tuple[Callable[[int], An
         return (lambda n: progress.advance(task, n)), progress.stop
 
     return factory
+
+
+def run_spend_line(spend: Any) -> str:
+    """`runctl status`: the latest run's spend (spend: launch.runs.RunSpend or None)."""
+    if spend is None:
+        return ""
+    total = "unknown" if spend.spent_usd is None else f"${spend.spent_usd:.2f}"
+    stopped = ", ".join(str(r) for r in spend.autostopped)
+    tail = f"; autostopped node(s): {stopped}" if stopped else ""
+    return f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats){tail}\n"

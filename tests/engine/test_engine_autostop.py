@@ -42,9 +42,13 @@ training:
 
 
 def _ec2(root: Path) -> Any:
+    return _client(root, "ec2")
+
+
+def _client(root: Path, service: str) -> Any:
     server = json.loads((root / ".runctl" / "local" / "server.json").read_text())
     return boto3.client(
-        "ec2",
+        service,
         region_name="us-east-1",
         endpoint_url=f"http://127.0.0.1:{server['port']}",
         aws_access_key_id="test",
@@ -82,6 +86,23 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             )
             assert behaviour["InstanceInitiatedShutdownBehavior"]["Value"] == "stop"
         ec2.stop_instances(InstanceIds=ids)  # what `shutdown -h` on autostopped nodes leaves
+        # the nodes' last statuses, as autostop uploads them: status shows the run's $ from them
+        s3 = _client(tmp_path, "s3")
+        staging = status["outputs"]["buckets"]["_staging"]
+        for rank, spent in ((0, "1.25"), (1, "0.75")):
+            doc = {
+                "state": "succeeded",
+                "rank": rank,
+                "spend": {"usd": spent},
+                "autostop": {"action": "stop"},
+            }
+            key = f"runs/20261206T100000Z-abcdef/node-{rank}/status.json"
+            s3.put_object(Bucket=staging, Key=key, Body=json.dumps(doc).encode())
+        shown = invoke("status", "spec.yaml")
+        assert (
+            "latest run 20261206T100000Z-abcdef: $2.00 spent (from the nodes' heartbeats); "
+            "autostopped node(s): 0, 1" in shown.stdout
+        ), shown.stdout + shown.stderr
         assert set(_states(ec2, ids).values()) == {"stopped"}
         drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")  # stopped is expected: no drift
         assert drift.code == 0, drift.stdout + drift.stderr
