@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "E0319": "training.staging_bucket names a bucket that does not exist",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     "E0320": "training.code names a local folder that does not exist or is not a folder",
+    "E0321": "training.autostop.idle is shorter than 5 minutes",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -84,6 +85,7 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
+    "W0515": "GPU instances that nothing stops when idle (no autostop, no budget.max_run_usd)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",

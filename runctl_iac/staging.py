@@ -9,6 +9,7 @@ log and reads its stop request at these keys) and the teardown layer (is a job r
                                                heartbeat, checkpoint {synced_at, bytes}
     runs/<run-id>/node-<rank>/log.txt          the job's stdout and stderr, uploaded every few seconds
     runs/<run-id>/node-<rank>/stop             present: `runctl stop-job` asked the node to stop
+    runs/<run-id>/autostop.json                rank 0's autostop decision for the run (action, reason)
 
 Run ids sort by time: `YYYYmmddTHHMMSSZ-xxxxxx` (UTC, then 6 random hex digits).
 """
@@ -25,6 +26,7 @@ NODE_DIR = "node-{rank}/"
 STATUS_FILE = "status.json"
 LOG_FILE = "log.txt"
 STOP_FILE = "stop"
+AUTOSTOP_FILE = "autostop.json"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 STATUS_KEY = re.compile(
     rf"^{re.escape(RUNS)}(?P<run_id>[^/]+)/node-(?P<rank>\d+)/{re.escape(STATUS_FILE)}$"
@@ -61,6 +63,10 @@ def log_key(run_id: str, rank: int) -> str:
 
 def stop_key(run_id: str, rank: int) -> str:
     return node_prefix(run_id, rank) + STOP_FILE
+
+
+def autostop_key(run_id: str) -> str:
+    return run_prefix(run_id) + AUTOSTOP_FILE
 
 
 def code_key(digest: str) -> str:

@@ -87,6 +87,7 @@ def apply(
         from runctl_iac.engine.account import caller_account
         from runctl_iac.engine.command import pulumi_command
         from runctl_iac.engine.targets import local_endpoint, stack_target
+        from runctl_iac.launch.stopped import start_instances, stopped_instances
         from runctl_iac.plan.config import load_project_config
 
         pulumi_command()  # E0701 (no CLI, or too old) before a passphrase is generated for nothing
@@ -111,6 +112,8 @@ def apply(
             endpoint_url=endpoint,
             after_up=launch_stage(wait=wait, yes=yes),
             account_lookup=lambda: caller_account(loaded.region, endpoint),
+            stopped_lookup=lambda outputs: stopped_instances(outputs, loaded.region, endpoint),
+            start_stopped=lambda ids: start_instances(ids, loaded.region, endpoint),
         )
         code = run_apply(request, ui)
     except DiagnosticError as exc:

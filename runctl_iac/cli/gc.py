@@ -87,7 +87,9 @@ def gc(
     runctl.toml's), looked for in projects those backends know or the one --project names; a
     backend that cannot be read keeps what may be its stacks'. --local: the local emulator. Never touched:
     retained resources (runctl:retain=true), resources younger than --min-age, stacks with an
-    update in progress; a stack whose job is running is refused unless --force. A dry run (the
+    update in progress; a stack whose job is running is refused unless --force. With
+    `[gc] stopped_for = "7d"` in runctl.toml, --expired also destroys stacks whose instances
+    have all been stopped (autostop) that long, listing the retained volumes they keep. A dry run (the
     default) lists exactly what would go and the $/hour saved; --yes deletes in dependency order
     and appends every action to the audit log. Exit 1 when any deletion fails.
 
@@ -97,6 +99,7 @@ def gc(
     """
     check_output(output, *FORMATS)
     from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.plan.config import load_project_config
     from runctl_iac.teardown.gc import GcOptions
     from runctl_iac.teardown.service import plan, project_root, run
 
@@ -107,12 +110,18 @@ def gc(
     except ValueError as exc:
         raise _usage("E0904", "--min-age", str(exc), "e.g. --min-age 30m, 2h, or 0 to disable") from None
     both = not expired and not orphans
-    options = GcOptions(
-        expired=expired or both, orphans=orphans or both, min_age=age, force=force, delete_data=delete_data
-    )
     destroy = engine_destroyer()
     root = project_root()
     try:
+        stopped_for = load_project_config(root).gc_stopped_for
+        options = GcOptions(
+            expired=expired or both,
+            orphans=orphans or both,
+            min_age=age,
+            force=force,
+            delete_data=delete_data,
+            stopped_for=None if stopped_for is None else dt.timedelta(seconds=stopped_for.seconds),
+        )
         session = plan(
             region,
             options=options,

@@ -28,9 +28,11 @@ def job(
 
     A running node whose heartbeat is older than two minutes is flagged STALE
     (W0812: the node may be gone); a checkpoint sync older than twice
-    `checkpoints.every` is W0811. `$ so far` is the node's runtime at the
-    instance's estimated hourly price (spot: an estimate). JSON output:
-    `{version, run_id, nodes: [...]}`.
+    `checkpoints.every` is W0811. `$ so far` is what the node counted from its
+    heartbeats (its $/hour: the plan's estimate, or the spot price it read), else
+    its runtime at the instance's estimated hourly price. Nodes that stopped
+    themselves (autostop, budget cap) say why, when, what they spent and what a
+    stopped node still costs (EBS). JSON output: `{version, run_id, nodes: [...]}`.
 
     Example:
 
@@ -41,6 +43,8 @@ def job(
         raise typer.Exit(here_jobs.job(spec, stack, stacks_dir, run, output))
     from runctl_iac.launch import runs
     from runctl_iac.launch.health import job_warnings, node_hourly
+    from runctl_iac.plan.autostop import stopped_node_monthly
+    from runctl_iac.plan.cost import estimate_cost
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text
 
     check_output(output, OutputFormat.text, OutputFormat.json)
@@ -53,9 +57,12 @@ def job(
         now = datetime.now(UTC)
         rows = job_rows(statuses, now, node_hourly(opened.graph, opened.spec, plan))
         warn(job_warnings(plan, statuses, now))
-        sys.stdout.write(
-            render_job_json(run_id, rows) if output is OutputFormat.json else render_job_text(run_id, rows)
-        )
+        if output is OutputFormat.json:
+            sys.stdout.write(render_job_json(run_id, rows))
+        else:
+            cost = estimate_cost(opened.graph, opened.spec)
+            kept = stopped_node_monthly(cost, plan.group, len(plan.nodes))
+            sys.stdout.write(render_job_text(run_id, rows, stopped_monthly=kept))
         return EXIT_OK
 
     raise typer.Exit(guarded(body))

@@ -45,6 +45,7 @@ def refresh(
     check_output(output, *FORMATS)
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
+    from runctl_iac.plan.autostop import expected_stops
     from runctl_iac.plan.model import Action
 
     target, _ = named.resolve("refresh")
@@ -55,6 +56,7 @@ def refresh(
         raise fail(exc.diagnostics) from None
     except driver.Interrupted:
         raise fail([]) from None
+    drift, stopped = expected_stops(drift)  # autostopped instances: expected, not drift
     changed = [c for c in drift.changes if c.action is not Action.NOOP]
     if output is OutputFormat.json:
         import json
@@ -67,12 +69,17 @@ def refresh(
             "drift": bool(changed),
             "state_updated": update_state,
             "changes": [change_json(c) for c in changed],
+            "stopped": stopped,
         }
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         from runctl_iac.render.plan_text import change_lines, emit
 
         where = f"{target.project}/{target.stack}"
+        if stopped:
+            sys.stdout.write(
+                f"stopped (autostop, expected): {', '.join(stopped)}; `runctl apply` starts them again\n"
+            )
         if not changed:
             sys.stdout.write(
                 f"no drift: {where} matches its state ({len(drift.changes)} resources checked)\n"

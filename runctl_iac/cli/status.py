@@ -22,7 +22,8 @@ def status(
     output: OutputFormat = output_option(*FORMATS),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
-    since the last update (catalog prices), and how the last update ended.
+    since the last update (catalog prices), how the last update ended, and the latest run's $
+    spent as its nodes counted it, with the nodes that stopped themselves (autostop).
 
     Example:
 
@@ -37,12 +38,17 @@ def status(
         st = stack_status(target)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
+    from runctl_iac.launch.runs import stack_run_spend
+
+    spend = stack_run_spend(st.outputs, dict(target.extra_env or {}))  # the latest run, from heartbeats
     if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(st.to_json(), indent=2, sort_keys=True) + "\n")
+        doc = st.to_json() | {"latest_run": None if spend is None else spend.to_json()}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         from runctl_iac.render.engine import status_text
+        from runctl_iac.render.job import run_spend_line
 
-        sys.stdout.write(status_text(st))
+        sys.stdout.write(status_text(st) + run_spend_line(spend))
     raise typer.Exit(EXIT_OK)
 
 

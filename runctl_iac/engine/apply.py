@@ -77,6 +77,9 @@ class ApplyRequest:
     apply_config: dict[str, str] = field(default_factory=dict)  # e.g. runctl:accountSuffix
     account_lookup: Callable[[], str] | None = None  # the AWS account id (STS), asked once per stack
     after_up: AfterUp | None = None
+    # instances of the stack that stopped themselves (autostop): listed from the outputs, started on apply
+    stopped_lookup: Callable[[dict[str, Any]], list[str]] | None = None
+    start_stopped: Callable[[list[str]], None] | None = None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -222,11 +225,18 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     ui.show_plan(engine_plan)
     for line in replacement_disagreements(plan.changes, engine_changes):
         ui.note(f"note: {line}")
-    if not engine_changes.has_changes:
+    stopped = _stopped(req, stack)
+    if stopped:
+        ui.note(
+            f"start {len(stopped)} stopped instance{'s' if len(stopped) > 1 else ''}: {', '.join(stopped)}"
+        )
+    if not engine_changes.has_changes and not stopped:
         ui.note("no changes: the stack already matches the spec")
     elif not _confirmed(req, ui):
         ui.note("apply cancelled: nothing was changed")
         return 1
+    if stopped and req.start_stopped is not None:
+        req.start_stopped(stopped)
     if engine_changes.has_changes:
         view = ui.progress()
         try:
@@ -272,6 +282,14 @@ def expiry_warning(expires_at: str | None, req: ApplyRequest) -> Diagnostic | No
         f"({expires_at})",
         hint=f"keep it longer with `runctl extend {req.spec_path} --stack {req.graph.stack} --by {ttl}`",
     )
+
+
+def _stopped(req: ApplyRequest, stack: Any) -> list[str]:
+    """Instances of this stack stopped by autostop (kept, started again: never replaced)."""
+    if req.stopped_lookup is None:
+        return []
+    outputs = ws.outputs_plain(stack)
+    return req.stopped_lookup(outputs) if outputs else []
 
 
 def _refuse_pending(stack: Any, target: ws.Target) -> None:

@@ -28,6 +28,17 @@ aws() {
 }
 
 upload_log() { :; }
+# the heartbeat's S3 objects are the local files themselves (status.json and log.txt above)
+s3_put() { :; }
+s3_get() { return 1; }
+s3_exists() { return 1; }
+
+# autostop and the runtime budget stop cloud nodes: this machine is never shut down, and no boot
+# unit is installed on it
+AUTOSTOP_IDLE=0
+MAX_RUN_MICRO=0
+install_boot_unit() { :; }
+shutdown() { log "shutdown not run: runctl run --here never stops this machine"; }
 spot_notice() { return 1; }
 stop_requested() { [ -e "$RUN_DIR/stop" ]; }
 

@@ -14,6 +14,8 @@ Keys (all optional):
     regions = ["us-east-1", "us-west-2"]    # where `runctl gc` and `runctl resources` look
     backend = "s3://bucket/prefix"          # state backend for the team (default: .runctl/state)
     secrets_provider = "awskms://alias/x"   # instead of the passphrase provider
+    [gc]
+    stopped_for = "7d"                      # `gc --expired` also destroys stacks autostopped this long
 
 Invalid settings raise `DiagnosticError` with E0510 diagnostics. `tomllib` does not
 report positions, so the line of an offending key is found by a text search for
@@ -36,6 +38,8 @@ from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.project import config_file
+from runctl_iac.spec.durations import parse_duration
+from runctl_iac.spec.model import Duration
 
 DEFAULT_MAX_INSTANCES = 16
 KEYS = (
@@ -47,6 +51,7 @@ KEYS = (
     "regions",
     "backend",
     "secrets_provider",
+    "gc",
 )
 STRING_KEYS = ("backend", "secrets_provider")
 
@@ -61,6 +66,7 @@ class ProjectConfig:
     regions: tuple[str, ...] | None = None  # searched by gc and resources; None: the AWS profile's region
     backend: str | None = None  # state backend URL (engine settings)
     secrets_provider: str | None = None  # e.g. awskms://...; None: passphrase
+    gc_stopped_for: Duration | None = None  # [gc] stopped_for: destroy stacks autostopped this long
     source: str | None = field(default=None, compare=False)  # file it was read from, for hints
 
     def instance_type_allowed(self, instance_type: str) -> bool:
@@ -135,6 +141,19 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
                 bad(key, f"must be at least 0 and below 1, not {value}", "0.6: spot costs 40 % of on-demand")
             else:
                 values[key] = Decimal(value)
+        elif key == "gc":
+            stopped = value.get("stopped_for") if isinstance(value, Mapping) else None
+            if not isinstance(value, Mapping) or set(value) - {"stopped_for"}:
+                bad(
+                    key,
+                    f"must be a table with the key stopped_for, not {value!r}",
+                    'e.g. [gc] stopped_for = "7d"',
+                )
+            elif stopped is not None:
+                try:
+                    values["gc_stopped_for"] = parse_duration(str(stopped))
+                except ValueError as exc:
+                    bad(key, f"stopped_for: {exc}", 'e.g. stopped_for = "7d"')
         elif key in STRING_KEYS:
             if not isinstance(value, str) or not value:
                 bad(key, f"must be a non-empty string, not {value!r}", f'e.g. {key} = "..."')
@@ -155,6 +174,7 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
         regions=values.get("regions"),
         backend=values.get("backend"),
         secrets_provider=values.get("secrets_provider"),
+        gc_stopped_for=values.get("gc_stopped_for"),
         source=file,
     )
 

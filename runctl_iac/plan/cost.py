@@ -38,6 +38,7 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.plan.autostop import autostop_summary
 from runctl_iac.plan.model import CostEstimate, CostLine
 from runctl_iac.prices import DEFAULT_SPOT_DISCOUNT, EbsPrice, catalog, instance_unit_price
 from runctl_iac.spec.instance_types import suggest_instance_type
@@ -287,6 +288,9 @@ def estimate_cost(
     notes.append(
         f"per run: {hours_from}" if hours_from else "per run: unknown (set training.max_runtime or ttl)"
     )
+    stops = autostop_summary(spec) if spec is not None else None
+    if stops is not None:
+        notes.append(f"on the nodes: {stops}")
     notes.append(f"per month: if left running {_plain(HOURS_PER_MONTH)} h")
     if any(line.kind == "bucket" for line in lines):
         notes.append(f"S3 storage is billed by usage and not included: S3 Standard {rate_text} in {region}")

@@ -77,7 +77,7 @@ def render_resources_text(listing: ResourceList) -> str:
         [
             r.project,
             r.stack,
-            r.kind.value,
+            r.kind.value + (" (stopped)" if r.details.get("state") == "stopped" else ""),
             r.id,
             r.region,
             age_text(r.age(now)),

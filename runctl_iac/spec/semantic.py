@@ -1,4 +1,4 @@
-"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0320)."""
+"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0321)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def semantic_diagnostics(
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     parts = Parts(data, invalid)
-    for check in (_volumes, _mounts, _training, _durations, _spot):
+    for check in (_volumes, _mounts, _training, _durations, _spot, _autostop):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     return sorted(out, key=sort_key)
@@ -282,10 +282,13 @@ def duration_fields(data: dict[str, Any]) -> list[tuple[PathT, Any]]:
     training = training if isinstance(training, dict) else {}
     checkpoints = training.get("checkpoints")
     checkpoints = checkpoints if isinstance(checkpoints, dict) else {}
+    autostop = training.get("autostop")
+    autostop = autostop if isinstance(autostop, dict) else {}
     return [
         (("ttl",), data.get("ttl")),
         (("training", "max_runtime"), training.get("max_runtime")),
         (("training", "checkpoints", "every"), checkpoints.get("every")),
+        (("training", "autostop", "idle"), autostop.get("idle")),
     ]
 
 
@@ -301,3 +304,26 @@ def _spot(parts: Parts, emit: Emit) -> None:
                 f"max_price_usd must be greater than 0, got {spot['max_price_usd']}",
                 "omit the price (spot: true) to pay at most the on-demand price",
             )
+
+
+MIN_AUTOSTOP_IDLE_SECONDS = 300
+
+
+def _autostop(parts: Parts, emit: Emit) -> None:
+    training = parts.mapping("training")
+    autostop = training.get("autostop")
+    if not isinstance(autostop, dict) or not parts.clean("training", "autostop", "idle"):
+        return
+    text = autostop.get("idle")
+    try:
+        seconds = parse_duration(text).seconds if isinstance(text, str) else None
+    except ValueError:
+        return  # E0308 from _durations
+    if seconds is not None and seconds < MIN_AUTOSTOP_IDLE_SECONDS:
+        emit(
+            "E0321",
+            ("training", "autostop", "idle"),
+            f'"{text}" is shorter than the minimum of 5m',
+            "use at least 5m, so that a node is not stopped between two steps; "
+            "`autostop: false` turns the idle stop off",
+        )

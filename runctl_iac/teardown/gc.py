@@ -1,6 +1,9 @@
 """Decide what `runctl gc` removes, and why everything else stays. No deletion happens here.
 
 Candidates, per (project, stack) of the found resources and the backend's stacks:
+- autostopped (`--expired` with `stopped_for`, `[gc] stopped_for` in runctl.toml): a live stack
+  whose every instance has been stopped longer than that (autostop stopped it and nobody started
+  it again) is destroyed like an expired one; the reason lists the retained volumes it keeps.
 - expired (`--expired`): a stack in the backend whose expiry has passed is destroyed
   through the engine when one is available (`engine=True`) and its state is readable;
   otherwise its tagged resources are swept. A stack with no state whose resources'
@@ -30,7 +33,7 @@ from typing import Protocol
 
 from runctl_iac.stackstate import StackInfo
 from runctl_iac.teardown.jobs import RunningJob
-from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource
+from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource, parse_time
 from runctl_iac.teardown.prices import hourly_usd
 
 DEFAULT_MIN_AGE = dt.timedelta(minutes=30)
@@ -43,6 +46,7 @@ class GcOptions:
     min_age: dt.timedelta = DEFAULT_MIN_AGE
     force: bool = False
     delete_data: bool = False
+    stopped_for: dt.timedelta | None = None  # destroy stacks whose instances are all stopped this long
 
 
 class Probe(Protocol):
@@ -160,6 +164,27 @@ class _Planner:
                 self.plan.deletions.append(Deletion(res, reason, cost))
 
 
+def autostopped_reason(
+    label: str, resources: list[ManagedResource], options: GcOptions, now: dt.datetime
+) -> str | None:
+    """Why a live stack goes because it has been stopped long enough (None: it stays)."""
+    if options.stopped_for is None:
+        return None
+    instances = [r for r in resources if r.kind is Kind.INSTANCE]
+    stops = [parse_time(r.details.get("stopped_at")) for r in instances]
+    if not instances or any(t is None for t in stops):
+        return None
+    since = max(t for t in stops if t is not None)
+    if now - since < options.stopped_for:
+        return None
+    kept = sorted(r.id for r in resources if r.kind is Kind.VOLUME and r.retained)
+    keeps = f"; keeps volume(s) {', '.join(kept)} (retained)" if kept else "; keeps no volume"
+    return (
+        f"autostopped: every instance of {label} stopped since {since:%Y-%m-%d %H:%M} UTC, "
+        f"longer than gc.stopped_for ({_age_text(options.stopped_for)}){keeps}"
+    )
+
+
 def sweep_decisions(
     resources: list[ManagedResource], reason: str, options: GcOptions, probe: Probe, now: dt.datetime
 ) -> GcPlan:
@@ -209,10 +234,14 @@ def plan_gc(
         info = infos.get(key) if infos is not None else None
         label = f"{key[0]}/{key[1]}"
         if info is not None:
-            if not (options.expired and info.expired(now)):
+            stopped = autostopped_reason(label, resources, options, now) if options.expired else None
+            if not (options.expired and info.expired(now)) and stopped is None:
                 continue  # a live stack: not gc's business
-            assert info.expires_at is not None
-            reason = f"expired: stack {label} expired at {info.expires_at:%Y-%m-%d %H:%M} UTC"
+            if stopped is not None:
+                reason = stopped
+            else:
+                assert info.expires_at is not None
+                reason = f"expired: stack {label} expired at {info.expires_at:%Y-%m-%d %H:%M} UTC"
             if info.update_in_progress:
                 planner.keep_stack(key, resources, "an update is in progress (the stack is locked)")
                 continue

@@ -113,3 +113,17 @@ def test_secrets_come_from_the_environment_or_the_prompt(monkeypatch: pytest.Mon
     with pytest.raises(DiagnosticError) as err:
         here.secret_values(plan, lambda name: None)
     assert err.value.diagnostics[0].code == "E0825" and "typed" not in str(err.value.diagnostics)
+
+
+def test_the_local_script_never_shuts_this_machine_down(tmp_path: Path) -> None:
+    """Autostop and the budget cap end in `shutdown -h now` on a node: the local script switches both
+    off and defines `shutdown` and the boot unit away, after the node's own definitions."""
+    graph, plan = _plan()
+    local = here.Local(tmp_path, graph.project, graph.stack)
+    text = here.render_local(
+        here.local_plan(plan, 1), local, "20260101T000000Z-abcdef", graph.region, tmp_path
+    )
+    local_part = text[text.index("# ---- runctl run --here") :]
+    assert "shutdown -h now" in text[: text.index("# ---- runctl run --here")]
+    assert "\nAUTOSTOP_IDLE=0\n" in local_part and "\nMAX_RUN_MICRO=0\n" in local_part
+    assert "\nshutdown() {" in local_part and "\ninstall_boot_unit() { :; }" in local_part

@@ -70,7 +70,8 @@ def _setup(endpoint: str, plan: LaunchPlan, tmp_path: Path) -> tuple[Aws, str, L
     return (
         aws,
         bucket,
-        replace(plan, checkpoint_bucket=ckpt),
+        # autostop off: these nodes end with the job (test_node_autostop.py covers what follows it)
+        replace(plan, checkpoint_bucket=ckpt, autostop_idle_seconds=None),
         f"s3://{bucket}/{staging.code_key(packed.digest)}",
     )
 

@@ -66,6 +66,8 @@ class Instance(Handler):
             kw["InstanceMarketOptions"] = pascal(i["instanceMarketOptions"])
         if i.get("userData"):
             kw["UserData"] = i["userData"]
+        if i.get("instanceInitiatedShutdownBehavior"):
+            kw["InstanceInitiatedShutdownBehavior"] = i["instanceInitiatedShutdownBehavior"]
         if i.get("rootBlockDevice"):
             image = ec2.describe_images(ImageIds=[i["ami"]])["Images"][0]
             ebs = pascal(i["rootBlockDevice"])
@@ -133,6 +135,11 @@ class Instance(Handler):
                 ec2.start_instances(InstanceIds=[rid])
             elif key == "vpcSecurityGroupIds":
                 ec2.modify_instance_attribute(InstanceId=rid, Groups=n["vpcSecurityGroupIds"])
+            elif key == "instanceInitiatedShutdownBehavior":
+                ec2.modify_instance_attribute(
+                    InstanceId=rid,
+                    InstanceInitiatedShutdownBehavior={"Value": n.get(key) or "stop"},
+                )
             elif key == "metadataOptions":
                 ec2.modify_instance_metadata_options(InstanceId=rid, **pascal(n["metadataOptions"]))
             elif key == "rootBlockDevice":
