@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import invoke
-from tests.engine.real import ROOT, STANDIN_BIN, compile_spec
+from tests.engine.real import ROOT, STANDIN_BIN, compile_spec, default_sigint
 
 pytestmark = pytest.mark.engine
 RUNCTL = [str(Path(sys.executable).parent / "runctl")]
@@ -48,6 +48,7 @@ def _apply(project: Path, delay: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=default_sigint,  # Ctrl-C reaches it even when the suite ignores SIGINT
     )
 
 

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.engine.real import ROOT, aws_client, compile_spec, live_instances, local_spec, stack_for
+from tests.engine.real import (
+    ROOT,
+    aws_client,
+    compile_spec,
+    default_sigint,
+    live_instances,
+    local_spec,
+    stack_for,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -106,6 +114,7 @@ def _start_up(tmp_path: Path, spec: Path, backend: str, endpoint: str, delay: st
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        preexec_fn=default_sigint,
     )
 
 
