@@ -186,6 +186,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _pending_in(checkpoint: Path) -> bool:
+    """The engine has written an operation in flight to the state (before it asks the provider)."""
+    try:
+        return '"pending_operations"' in checkpoint.read_text()
+    except OSError:
+        return False
+
+
 def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path, engine_moto: str) -> None:
     from pulumi import automation as auto
 
@@ -199,7 +207,8 @@ def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path,
         # the first create is in flight: it exists in moto, the stand-in waits before answering
         _wait_for_line(proc, " creating")
         _wait_for(lambda: _locks(state), 60, "the update's lock")
-        time.sleep(3)
+        checkpoint = state / ".pulumi" / "stacks" / "killed" / "ci.json"
+        _wait_for(lambda: _pending_in(checkpoint), 60, "a pending create in the checkpoint")
         clis = [c for c in _children(proc.pid) if Path(f"/proc/{c}/exe").resolve().name == "pulumi"]
         assert clis, "no pulumi CLI under the Automation API process"
         for cli in clis:
