@@ -57,6 +57,10 @@ CODES: dict[str, str] = {
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
+    "E0330": "instance group's type, spot, capacity or subnet contradict each other",
+    "E0331": "capacity candidate type unknown to the catalog or not offered in the region",
+    "E0332": "capacity zone is not in the spec's region",
+    "E0333": "capacity candidate has other accelerators per node than the first",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -77,6 +81,7 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
+    "E0530": "every capacity candidate of a group is over the budget (or unpriced)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
@@ -94,6 +99,8 @@ CODES: dict[str, str] = {
     "E0711": "stack not found",
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
+    "E0720": "every capacity candidate was tried and none had capacity",
+    "E0721": "--candidate N names no candidate of the group (or one over the budget)",
     "W0714": "runctl doctor: something optional is missing",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",

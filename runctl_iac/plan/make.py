@@ -134,6 +134,7 @@ def make_plan(
     Raises `DiagnosticError` when the base, the config or live prices cannot be read.
     """
     from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.plan.capacity import capacity_costs, capacity_findings
     from runctl_iac.plan.cost import cost_warnings
     from runctl_iac.plan.diff import data_loss_findings, diff_graphs, shrink_findings
     from runctl_iac.plan.policy import check_policy
@@ -149,6 +150,7 @@ def make_plan(
     base_spec = base_spec or base.spec
     prices = spot_prices(graph, base.graph) if live_prices else None
     cost = plan_cost(graph, spec, config, prices)
+    capacity = capacity_costs(spec, config, prices)
     old_cost, assumed = base_cost(base, base_spec, spec, config, prices)
     if assumed is not None:
         cost = dataclasses.replace(cost, notes=(*cost.notes, assumed))
@@ -156,6 +158,7 @@ def make_plan(
         *diagnostics,
         *cost_warnings(cost, spec),
         *check_policy(spec, graph, cost, config),
+        *capacity_findings(spec, capacity),
         *data_loss_findings(changes, fail_on_data_loss, spec, base_spec),
         *shrink_findings(changes, spec),
         *retained_bucket_moves(base.graph, graph, changes, spec),
@@ -169,5 +172,6 @@ def make_plan(
         cost=cost,
         base_cost=old_cost,
         findings=tuple(findings),
+        capacity=capacity,
         graph=graph,
     )

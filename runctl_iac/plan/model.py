@@ -13,6 +13,7 @@ from runctl_iac.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
+    from runctl_iac.plan.capacity import CandidateCost
 
 
 class Action(enum.StrEnum):
@@ -94,6 +95,7 @@ class Plan:
     cost: CostEstimate
     base_cost: CostEstimate | None = None
     findings: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    capacity: tuple[CandidateCost, ...] = ()  # capacity candidates, priced (groups with `capacity` only)
     graph: Graph | None = field(default=None, compare=False, repr=False)  # embedded in the JSON document
 
     @property

@@ -1,4 +1,7 @@
-"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0310)."""
+"""Semantic checks the schema cannot express; run only on schema-valid data.
+
+Codes E0301–E0310 here; E0330–E0333 (capacity candidates) in `spec.capacity`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.spec.capacity import capacity_diagnostics
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
@@ -74,6 +78,7 @@ def semantic_diagnostics(
     for check in (_volumes, _mounts, _training, _durations, _spot):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
+    out.extend(capacity_diagnostics(data, source, clean=parts.clean))  # E0330-E0333
     return sorted(out, key=sort_key)
 
 
