@@ -65,6 +65,13 @@ def apply(
     ),
     backend: str | None = backend_option(),
     local: bool = typer.Option(False, "--local", help="Apply to the local emulator (`runctl local start`)."),
+    candidate: int | None = typer.Option(
+        None,
+        "--candidate",
+        metavar="N",
+        min=1,
+        help="Use capacity candidate N only (as `runctl plan` numbers them).",
+    ),
 ) -> None:
     """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
 
@@ -78,12 +85,18 @@ def apply(
 
     With --wait (what CI wants), the command ends with the job's own outcome: exit 0 when every node
     succeeded, 1 otherwise with the failing node, its state and the tail of its log.
+
+    A group with `capacity:` candidates fails over: on a capacity error the next candidate is tried,
+    the one that worked is recorded in the stack, and a table of the tries is printed; --candidate N
+    pins one (`runctl apply examples/capacity.yaml --candidate 3`).
     """
     from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, make_target
     from runctl_iac.cli.plan import fail
+    from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.diagnostics import DiagnosticError
-    from runctl_iac.engine.apply import ApplyRequest, run_apply
+    from runctl_iac.engine.apply import ApplyRequest
     from runctl_iac.engine.driver import Interrupted
+    from runctl_iac.engine.failover import apply_with_failover
 
     loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
     if loaded.target == "local" and backend is not None:
@@ -122,7 +135,7 @@ def apply(
             after_up=launch_stage(wait=wait, yes=yes),
             account_lookup=lambda: caller_account(loaded.region, endpoint),
         )
-        code = run_apply(request, ui)
+        code = apply_with_failover(request, ui, compile_spec, candidate)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     except Interrupted:

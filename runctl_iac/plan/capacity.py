@@ -10,13 +10,18 @@ candidate left at all.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.config import ProjectConfig
 from runctl_iac.spec.capacity import candidates, place, placement_of
 from runctl_iac.spec.model import Spec
+
+if TYPE_CHECKING:
+    from runctl_iac.compiler.graph import Graph
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,27 @@ def capacity_findings(spec: Spec, rows: tuple[CandidateCost, ...]) -> list[Diagn
                 )
             )
     return out
+
+
+def placed_as_base(spec: Spec, base: Graph | None) -> Spec:
+    """`spec` on the candidates its base Graph's instances run on (what the last apply placed), so a
+    plan after a failover diffs against the candidate in use, not candidate 1."""
+    if base is None:
+        return spec
+    choices = {}
+    for name, group in spec.instances.items():
+        res = base.resources.get(f"instance.{name}.0") if group.capacity is not None else None
+        if res is None:
+            continue
+        props = res.properties
+        options = props.get("instance_market_options")
+        spot = isinstance(options, dict) and options.get("market_type") == "spot"
+        zone = props.get("availability_zone")
+        shape = (props.get("instance_type"), "spot" if spot else "on-demand")
+        same = [c for c in candidates(group) if (c.type, c.market) == shape]
+        match = next((c for c in same if c.zone == zone), None) or next(
+            (c for c in same if c.zone is None), None
+        )
+        if match is not None:
+            choices[name] = dataclasses.replace(match, zone=zone) if isinstance(zone, str) else match
+    return place(spec, choices)

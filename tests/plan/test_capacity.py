@@ -100,3 +100,18 @@ def test_cost_text_and_markdown_end_with_the_candidates() -> None:
     check_golden("capacity-cost.txt", text[text.index("Capacity candidates") :])
     markdown = runner.invoke(app, ["cost", str(SPEC), "--output", "markdown"]).stdout
     check_golden("capacity-cost.md", markdown[markdown.index("**Capacity candidates**") :])
+
+
+def test_a_plan_against_a_failed_over_base_stays_on_its_candidate(tmp_path: Path) -> None:
+    from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.plan.base import write_snapshot
+    from runctl_iac.spec.capacity import candidates, place
+
+    spec = load_spec_or_raise(SPEC)
+    fifth = candidates(spec.instances["trainer"])[4]
+    graph, _ = compile_spec(place(spec, {"trainer": fifth}))
+    write_snapshot(graph, tmp_path)
+    plan = make_plan(spec, root=tmp_path)
+    assert not plan.changes.has_changes
+    assert [r.index for r in plan.capacity if r.placed] == [5]
+    assert "trainer: placed: g6.12xlarge spot in us-east-1a, candidate 5 of 8" in render_plan_text(plan)
