@@ -116,6 +116,7 @@ CODES: dict[str, str] = {
     "W0811": "last checkpoint sync older than twice checkpoints.every",
     "W0812": "a running node's heartbeat is stale",
     "E0813": "a run is still running and was not stopped (no --yes)",
+    "E0822": "runctl watch: --interval is not a duration",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "launch",
     "logs",
     "job",
+    "watch",
     "stop_job",
     "checkpoints",
     "resources",

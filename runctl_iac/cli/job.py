@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ def job(
         runctl job examples/llama-finetune.yaml --output json
     """
     from runctl_iac.launch import runs
+    from runctl_iac.launch.watch import interruption_summary
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text
 
     check_output(output, OutputFormat.text, OutputFormat.json)
@@ -51,9 +53,18 @@ def job(
         now = datetime.now(UTC)
         rows = job_rows(statuses, now, node_hourly(opened))
         write_warnings(opened, statuses, now)
-        sys.stdout.write(
-            render_job_json(run_id, rows) if output is OutputFormat.json else render_job_text(run_id, rows)
-        )
+        manifest = runs.read_manifest(s3, bucket, run_id)
+        if output is OutputFormat.json:
+            doc = json.loads(render_job_json(run_id, rows))
+            if manifest.get("restarts") or manifest.get("history"):  # `runctl watch` relaunched it
+                doc["restarts"] = int(manifest.get("restarts", 0))
+                doc["interruptions"] = manifest.get("history", [])
+            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(render_job_text(run_id, rows))
+            summary = interruption_summary(manifest)
+            if summary:
+                sys.stdout.write(summary + "\n")
         return EXIT_OK
 
     raise typer.Exit(guarded(body))

@@ -1,0 +1,143 @@
+"""`runctl watch SPEC`: recover the run after spot interruptions and lost nodes (see launch.watch)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from runctl_iac.cli.common import stack_option, stacks_dir_option
+from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, say
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from runctl_iac.cli.job_common import Opened
+    from runctl_iac.launch.watch import Watcher
+
+
+def watch(
+    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
+    stack: str | None = stack_option(),
+    stacks_dir: Path | None = stacks_dir_option(),
+    once: bool = typer.Option(False, "--once", help="One tick, then exit (for cron or a scheduled CI job)."),
+    max_restarts: int = typer.Option(
+        3, "--max-restarts", min=0, metavar="N", help="Restarts before giving up."
+    ),
+    interval: str = typer.Option("60s", "--interval", metavar="DURATION", help="Time between ticks."),
+    retry_on_failure: bool = typer.Option(
+        False, "--retry-on-failure", help="Also relaunch a node that failed with a non-zero exit code."
+    ),
+) -> None:
+    """Watch the latest run and bring it back when a node is interrupted or gone.
+
+    Each tick reads the nodes' status.json heartbeats and DescribeInstances. An interrupted or lost
+    node makes watch re-apply the stack (the instance comes back, on the next capacity candidate
+    when the first has none) and relaunch the run with the same run id: the nodes restore their
+    checkpoint and report the restart number. Two watchers never both recover: a lease object in
+    the staging bucket (and the stack lock) lets one through.
+
+    Exit codes: 0 the job succeeded (with --once: also still running, or recovered); 1 a node
+    failed with a non-zero exit code (not retried unless --retry-on-failure) or an error; 3 max
+    restarts reached; 4 the environment's ttl passed.
+
+    Example:
+
+        runctl watch examples/llama-finetune.yaml --stack prod --once --max-restarts 5
+    """
+    from runctl_iac.cli.plan import fail
+    from runctl_iac.diagnostics import Diagnostic, Severity
+    from runctl_iac.launch.watch import EXIT
+    from runctl_iac.spec.durations import parse_duration
+
+    try:
+        seconds = parse_duration(interval).seconds
+    except ValueError as exc:
+        raise fail(
+            [
+                Diagnostic(
+                    Severity.ERROR, "E0822", f"--interval {interval!r}: {exc}", hint="e.g. --interval 60s"
+                )
+            ]
+        ) from None
+    opened = open_stack(spec, stack, stacks_dir)
+    watcher = _watcher(spec, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
+    while True:
+        result = guarded(watcher.tick)
+        say(f"run {result.run_id}: {result.verdict} (restarts {result.restarts}): {result.detail}")
+        if once or result.verdict in ("succeeded", "failed", "max-restarts", "expired"):
+            raise typer.Exit(EXIT[result.verdict])
+        time.sleep(seconds)
+
+
+def _watcher(spec: Path, opened: Opened, max_restarts: int, retry: bool, lease: int) -> Watcher:
+    import boto3
+
+    from runctl_iac.launch.watch import Watcher
+
+    endpoint = opened.clients.s3.meta.endpoint_url if opened.spec.target == "local" else None
+    ec2 = boto3.session.Session(region_name=opened.graph.region).client("ec2", endpoint_url=endpoint)
+    return Watcher(
+        s3=opened.clients.s3,
+        ec2=ec2,
+        bucket=opened.target.bucket,
+        owner=f"{os.environ.get('USER', 'runctl')}@{socket.gethostname()} pid {os.getpid()}",
+        reapply=lambda: _reapply(spec, opened),
+        relaunch=lambda outputs, run_id, restart: _relaunch(spec, opened, outputs, run_id, restart),
+        max_restarts=max_restarts,
+        retry_on_failure=retry,
+        lease_seconds=lease,
+        node_hourly=node_hourly(opened),
+    )
+
+
+def _reapply(spec: Path, opened: Opened) -> Mapping[str, Any]:
+    """`runctl apply SPEC --yes --no-launch` for the stack (capacity failover included); its outputs."""
+    from runctl_iac.cli.apply import apply
+    from runctl_iac.launch.outputs import read_outputs
+
+    try:
+        apply(
+            spec=spec,
+            stack=opened.spec.stack,
+            stacks_dir=None,
+            yes=True,
+            no_launch=True,
+            wait=False,
+            parallel=None,
+            plan_file=None,
+            target=[],
+            target_dependents=False,
+            backend=None,
+            local=opened.spec.target == "local",
+            candidate=None,
+        )
+    except typer.Exit as done:
+        if done.exit_code:
+            raise
+    sys.stdout.flush()
+    return read_outputs(spec, opened.graph.project, opened.graph.stack, local=opened.spec.target == "local")
+
+
+def _relaunch(spec: Path, opened: Opened, outputs: Mapping[str, Any], run_id: str, restart: int) -> None:
+    from runctl_iac.launch.core import resolve_target, start_run
+
+    g = opened.graph
+    target = resolve_target(g.project, g.stack, g.region, opened.target.plan, outputs)
+    start_run(
+        target,
+        opened.clients,
+        spec_dir=spec.resolve().parent,
+        confirm=lambda _q: True,
+        report=say,
+        relaunch=(run_id, restart),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="watch")(watch)
