@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import time
@@ -15,10 +16,11 @@ from runctl_iac.cli.common import stack_option, stacks_dir_option
 from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, say
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from runctl_iac.cli.job_common import Opened
     from runctl_iac.launch.watch import Watcher
+    from runctl_iac.spec.model import Duration
 
 
 def watch(
@@ -56,12 +58,15 @@ def watch(
     from runctl_iac.spec.durations import parse_duration
 
     try:
-        seconds = parse_duration(interval).seconds
+        seconds = _seconds(interval, parse_duration)
     except ValueError as exc:
         raise fail(
             [
                 Diagnostic(
-                    Severity.ERROR, "E0822", f"--interval {interval!r}: {exc}", hint="e.g. --interval 60s"
+                    Severity.ERROR,
+                    "E0822",
+                    f"--interval {interval!r}: {exc}",
+                    hint="30s, 5m or 1h",
                 )
             ]
         ) from None
@@ -75,13 +80,21 @@ def watch(
         time.sleep(seconds)
 
 
-def _watcher(spec: Path, opened: Opened, max_restarts: int, retry: bool, lease: int) -> Watcher:
-    import boto3
+def _seconds(text: str, parse_duration: Callable[[str], Duration]) -> int:
+    """`30s` (ticks are shorter than the spec's durations, which start at minutes), else `5m`, `1h`."""
+    m = re.fullmatch(r"\s*([1-9][0-9]*)s\s*", text)
+    return int(m.group(1)) if m else parse_duration(text).seconds
 
+
+def _watcher(spec: Path, opened: Opened, max_restarts: int, retry: bool, lease: int) -> Watcher:
+    from runctl_iac.engine.local import FAKE_CREDENTIALS
+    from runctl_iac.launch.aws import boto_session
     from runctl_iac.launch.watch import Watcher
 
-    endpoint = opened.clients.s3.meta.endpoint_url if opened.spec.target == "local" else None
-    ec2 = boto3.session.Session(region_name=opened.graph.region).client("ec2", endpoint_url=endpoint)
+    local = opened.spec.target == "local"
+    endpoint = opened.clients.s3.meta.endpoint_url if local else None
+    session = boto_session(opened.graph.region, FAKE_CREDENTIALS if local else None)
+    ec2 = session.client("ec2", endpoint_url=endpoint)
     return Watcher(
         s3=opened.clients.s3,
         ec2=ec2,

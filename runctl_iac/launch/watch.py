@@ -79,7 +79,7 @@ def assess(
     ]
     if lost:
         return Assessment("interrupted", tuple(lost), "node(s) " + ", ".join(map(str, lost)) + " lost")
-    return Assessment("running", detail="running")
+    return Assessment("running", detail="no node lost")
 
 
 def lost_seconds(statuses: Sequence[NodeStatus], lost: Sequence[int], now: datetime) -> float:
