@@ -79,7 +79,8 @@ class AwsClock:
 
 
 def _run(s3: Any, ec2: Any, bucket: str, run_id: str, states: list[str]) -> list[str]:
-    from runctl_iac.launch import layout, runs
+    from runctl_iac import staging
+    from runctl_iac.launch import runs
 
     image = ec2.describe_images()["Images"][0]["ImageId"]
     made = ec2.run_instances(ImageId=image, InstanceType="t3.medium", MinCount=NODES, MaxCount=NODES)
@@ -94,7 +95,7 @@ def _run(s3: Any, ec2: Any, bucket: str, run_id: str, states: list[str]) -> list
             "state": state,
             "started_at": "2026-12-06T11:00:00Z",
         }
-        s3.put_object(Bucket=bucket, Key=layout.status_key(run_id, rank), Body=json.dumps(doc))
+        s3.put_object(Bucket=bucket, Key=staging.status_key(run_id, rank), Body=json.dumps(doc))
     return ids
 
 
@@ -106,7 +107,7 @@ def main() -> int:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     import boto3
 
-    from runctl_iac.launch import layout
+    from runctl_iac import staging
     from runctl_iac.launch.script import Runtime, render_script
     from runctl_iac.launch.watch import Watcher
 
@@ -128,7 +129,7 @@ def main() -> int:
             script = render_script(
                 plan, None, project="bench", stack="dev", region="us-east-1", runtime=runtime
             )
-            s3.put_object(Bucket="bench-stage", Key=layout.script_key(run_id), Body=script.encode())
+            s3.put_object(Bucket="bench-stage", Key=staging.script_key(run_id), Body=script.encode())
 
         def watcher() -> Watcher:
             return Watcher(
@@ -137,7 +138,7 @@ def main() -> int:
 
         ticks, own = [], []
         for i in range(args.runs):
-            run_id = layout.new_run_id()
+            run_id = staging.new_run_id()
             ids = _run(s3, ec2, "bench-stage", run_id, ["running"] * NODES)
             t0 = time.perf_counter()
             assert watcher().tick().verdict == "running"

@@ -7,13 +7,13 @@ import re
 import socket
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from runctl_iac.cli.common import stack_option, stacks_dir_option
-from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, say
+from runctl_iac.cli.common import fail
+from runctl_iac.cli.job_common import guarded, open_stack, say
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from runctl_iac.spec.model import Duration
 
 
+@stack_command(backend=False)
 def watch(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     once: bool = typer.Option(False, "--once", help="One tick, then exit (for cron or a scheduled CI job)."),
     max_restarts: int = typer.Option(
         3, "--max-restarts", min=0, metavar="N", help="Restarts before giving up."
@@ -52,7 +51,6 @@ def watch(
 
         runctl watch examples/llama-finetune.yaml --stack prod --once --max-restarts 5
     """
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import Diagnostic, Severity
     from runctl_iac.launch.watch import EXIT
     from runctl_iac.spec.durations import parse_duration
@@ -64,14 +62,14 @@ def watch(
             [
                 Diagnostic(
                     Severity.ERROR,
-                    "E0822",
+                    "E0827",
                     f"--interval {interval!r}: {exc}",
                     hint="30s, 5m or 1h",
                 )
             ]
         ) from None
-    opened = open_stack(spec, stack, stacks_dir)
-    watcher = _watcher(spec, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
+    opened = open_stack(where.spec_path, where.stack, where.stacks_dir, where.local)
+    watcher = _watcher(where, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
     while True:
         result = guarded(watcher.tick)
         say(f"run {result.run_id}: {result.verdict} (restarts {result.restarts}): {result.detail}")
@@ -86,9 +84,10 @@ def _seconds(text: str, parse_duration: Callable[[str], Duration]) -> int:
     return int(m.group(1)) if m else parse_duration(text).seconds
 
 
-def _watcher(spec: Path, opened: Opened, max_restarts: int, retry: bool, lease: int) -> Watcher:
+def _watcher(where: StackArgs, opened: Opened, max_restarts: int, retry: bool, lease: int) -> Watcher:
     from runctl_iac.engine.local import FAKE_CREDENTIALS
     from runctl_iac.launch.aws import boto_session
+    from runctl_iac.launch.health import node_hourly
     from runctl_iac.launch.watch import Watcher
 
     local = opened.spec.target == "local"
@@ -100,28 +99,30 @@ def _watcher(spec: Path, opened: Opened, max_restarts: int, retry: bool, lease: 
         ec2=ec2,
         bucket=opened.target.bucket,
         owner=f"{os.environ.get('USER', 'runctl')}@{socket.gethostname()} pid {os.getpid()}",
-        reapply=lambda: _reapply(spec, opened),
-        relaunch=lambda outputs, run_id, restart: _relaunch(spec, opened, outputs, run_id, restart),
+        reapply=lambda: _reapply(where, opened),
+        relaunch=lambda outputs, run_id, restart: _relaunch(where, opened, outputs, run_id, restart),
         max_restarts=max_restarts,
         retry_on_failure=retry,
         lease_seconds=lease,
-        node_hourly=node_hourly(opened),
+        node_hourly=node_hourly(opened.graph, opened.spec, opened.target.plan),
     )
 
 
-def _reapply(spec: Path, opened: Opened) -> Mapping[str, Any]:
+def _reapply(where: StackArgs, opened: Opened) -> Mapping[str, Any]:
     """`runctl apply SPEC --yes --no-launch` for the stack (capacity failover included); its outputs."""
     from runctl_iac.cli.apply import apply
     from runctl_iac.launch.outputs import read_outputs
 
+    spec = where.spec_path
     try:
         apply(
             spec=spec,
             stack=opened.spec.stack,
-            stacks_dir=None,
+            stacks_dir=where.stacks_dir,
             yes=True,
             no_launch=True,
             wait=False,
+            no_refresh=False,
             parallel=None,
             plan_file=None,
             target=[],
@@ -137,7 +138,9 @@ def _reapply(spec: Path, opened: Opened) -> Mapping[str, Any]:
     return read_outputs(spec, opened.graph.project, opened.graph.stack, local=opened.spec.target == "local")
 
 
-def _relaunch(spec: Path, opened: Opened, outputs: Mapping[str, Any], run_id: str, restart: int) -> None:
+def _relaunch(
+    where: StackArgs, opened: Opened, outputs: Mapping[str, Any], run_id: str, restart: int
+) -> None:
     from runctl_iac.launch.core import resolve_target, start_run
 
     g = opened.graph
@@ -145,7 +148,7 @@ def _relaunch(spec: Path, opened: Opened, outputs: Mapping[str, Any], run_id: st
     start_run(
         target,
         opened.clients,
-        spec_dir=spec.resolve().parent,
+        spec_dir=where.spec_path.resolve().parent,
         confirm=lambda _q: True,
         report=say,
         relaunch=(run_id, restart),

@@ -11,7 +11,7 @@
   why. `move_volumes: snapshot` is accepted by the spec but not carried out yet (see docs/capacity.md),
   so it is treated as `never`, and said so.
 - On success the choice is recorded in stack config (`runctl:capacity.<group>` = type/market/zone)
-  and the table of tries is shown; when every candidate fails: E0720 with that table, nothing else
+  and the table of tries is shown; when every candidate fails: E0723 with that table, nothing else
   is changed (the failed instance was never created).
 """
 
@@ -62,7 +62,7 @@ def try_order(group: InstanceGroup, recorded: str | None, pin: int | None) -> li
     if pin is not None:
         if not 1 <= pin <= len(cands):
             raise _error(
-                "E0721",
+                "E0724",
                 f"--candidate {pin}: {group.name} has {len(cands)} candidate(s)",
                 "`runctl plan SPEC` lists them, numbered in try order",
             )
@@ -116,7 +116,7 @@ def apply_with_failover(req: ApplyRequest, ui: ApplyUI, rebuild: Rebuild, pin: i
     group = failover_group(req.spec)
     if group is None:
         if pin is not None:
-            raise _error("E0721", "--candidate: the spec lists no capacity candidates", "add `capacity:`")
+            raise _error("E0724", "--candidate: the spec lists no capacity candidates", "add `capacity:`")
         return run_apply(req, ui)
     config, resources = stack_state(req.target)
     keep = {
@@ -188,7 +188,7 @@ def _exhausted(group: InstanceGroup, tries: list[Try], pinned: str | None, holde
             f"only {pinned} was tried because the retained volume {holder} lives there; "
             "set capacity.move_volumes: snapshot to allow a move, or try again later"
         )
-    return _error("E0720", f"every capacity candidate of {group.name} was tried:\n{table}", hint)
+    return _error("E0723", f"every capacity candidate of {group.name} was tried:\n{table}", hint)
 
 
 def _error(code: str, message: str, hint: str) -> DiagnosticError:

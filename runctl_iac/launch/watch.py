@@ -28,14 +28,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from runctl_iac.launch import layout, runs
+from runctl_iac import staging
+from runctl_iac.launch import runs
 from runctl_iac.launch.aws import error_code
 from runctl_iac.launch.runs import NodeStatus
 
 Verdict = Literal["running", "succeeded", "failed", "interrupted", "recovered", "max-restarts", "expired"]
 GONE = frozenset({"shutting-down", "terminated", "stopping", "stopped", None})
 FAILED = frozenset({"failed", "timed-out"})
-LEASE_NAME = "watch-lease.json"
 EXPIRES_TAG = "runctl:expires-at"  # engine.workspace.EXPIRES_TAG (launch does not import the engine)
 
 # exit codes of `runctl watch`, so CI can tell the outcomes apart
@@ -94,13 +94,9 @@ def lost_seconds(statuses: Sequence[NodeStatus], lost: Sequence[int], now: datet
     return worst
 
 
-def lease_key(run_id: str) -> str:
-    return layout.run_prefix(run_id) + LEASE_NAME
-
-
 def acquire_lease(s3: Any, bucket: str, run_id: str, owner: str, now: datetime, seconds: int) -> str | None:
     """Take the recovery lease; None when taken, else who holds it (another watcher, not expired)."""
-    key = lease_key(run_id)
+    key = staging.lease_key(run_id)
     try:
         held = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     except Exception as exc:
@@ -118,7 +114,7 @@ def acquire_lease(s3: Any, bucket: str, run_id: str, owner: str, now: datetime, 
 
 
 def release_lease(s3: Any, bucket: str, run_id: str) -> None:
-    s3.delete_object(Bucket=bucket, Key=lease_key(run_id))
+    s3.delete_object(Bucket=bucket, Key=staging.lease_key(run_id))
 
 
 @dataclass(frozen=True)

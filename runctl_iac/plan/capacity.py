@@ -11,12 +11,14 @@ candidate left at all.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.config import ProjectConfig
+from runctl_iac.plan.cost import estimate_cost
+from runctl_iac.plan.model import CandidateCost
+from runctl_iac.plan.policy import check_budget
 from runctl_iac.spec.capacity import candidates, place, placement_of
 from runctl_iac.spec.model import Spec
 
@@ -24,26 +26,11 @@ if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
 
 
-@dataclass(frozen=True)
-class CandidateCost:
-    group: str
-    index: int  # 1-based
-    total: int  # candidates of the group
-    label: str  # "g6e.12xlarge spot in us-east-1b"
-    key: str
-    hourly_usd: Decimal | None
-    per_run_usd: Decimal | None
-    blocked: str | None = None  # why apply never tries it
-    placed: bool = False
-
-
 def capacity_costs(
     spec: Spec, config: ProjectConfig, prices: dict[str, Decimal] | None = None
 ) -> tuple[CandidateCost, ...]:
     """One row per candidate of every group that lists `capacity` (none for single-type specs)."""
     from runctl_iac.compiler import compile as compile_spec
-    from runctl_iac.plan.make import plan_cost
-    from runctl_iac.plan.policy import check_budget
 
     rows: list[CandidateCost] = []
     budget = spec.budget
@@ -56,7 +43,7 @@ def capacity_costs(
         for cand in cands:
             placed = place(spec, {name: cand})
             graph, _ = compile_spec(placed)
-            cost = plan_cost(graph, placed, config, prices)
+            cost = estimate_cost(graph, placed, spot_discount=config.spot_discount, live_prices=prices)
             problems = [d.message for d in check_budget(placed, cost) if d.is_error]
             if not problems and has_budget and cost.incomplete:
                 problems.append("its price is unknown, so the budget cannot be checked")

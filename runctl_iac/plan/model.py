@@ -13,7 +13,6 @@ from runctl_iac.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
-    from runctl_iac.plan.capacity import CandidateCost
 
 
 class Action(enum.StrEnum):
@@ -76,6 +75,21 @@ class CostEstimate:
     monthly_usd: Decimal  # if left running for a month (730 h)
     incomplete: bool = False  # some price was unknown
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CandidateCost:
+    """One capacity candidate of a group, priced as the whole environment (`plan.capacity`)."""
+
+    group: str
+    index: int  # 1-based
+    total: int  # candidates of the group
+    label: str  # "g6e.12xlarge spot in us-east-1b"
+    key: str
+    hourly_usd: Decimal | None
+    per_run_usd: Decimal | None
+    blocked: str | None = None  # why apply never tries it
+    placed: bool = False
 
 
 @dataclass(frozen=True)

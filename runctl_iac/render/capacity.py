@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from runctl_iac.plan.capacity import CandidateCost, worst_case
+from runctl_iac.plan.capacity import worst_case
+from runctl_iac.plan.model import CandidateCost
 from runctl_iac.render.cost import money, money_str
 
 HEADER = ["#", "candidate", "$/hour", "$/run", ""]

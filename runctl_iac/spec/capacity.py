@@ -160,7 +160,7 @@ def _conflicts(spec: Mapping[str, Any], cap: Mapping[str, Any], network: Any, ba
 
 def _types(types: Any, region: str, path: PathT, emit: Any) -> None:
     from runctl_iac.accelerators import lookup
-    from runctl_iac.plan.prices import catalog
+    from runctl_iac.prices import catalog
 
     if not isinstance(types, list):
         return

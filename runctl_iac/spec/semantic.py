@@ -1,6 +1,6 @@
 """Semantic checks the schema cannot express; run only on schema-valid data.
 
-Codes E0301–E0310 here; E0330–E0333 (capacity candidates) in `spec.capacity`.
+Codes E0301–E0321 here; E0330–E0333 (capacity candidates) in `spec.capacity`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import difflib
 import posixpath
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
@@ -75,11 +76,35 @@ def semantic_diagnostics(
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     parts = Parts(data, invalid)
-    for check in (_volumes, _mounts, _training, _durations, _spot):
+    for check in (_volumes, _mounts, _training, _durations, _spot, _autostop):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     out.extend(capacity_diagnostics(data, source, clean=parts.clean))  # E0330-E0333
     return sorted(out, key=sort_key)
+
+
+def local_path_diagnostics(
+    data: dict[str, Any], source: SourceMap, parts: Parts, spec_dir: Path
+) -> list[Diagnostic]:
+    """E0320: a local `training.code` folder (relative to the spec's folder) that is not there, said
+    by validate and plan, before apply spends anything (launch would refuse it after the apply)."""
+    training = data.get("training")
+    location = training.get("code") if isinstance(training, dict) else None
+    if not isinstance(location, str) or location.startswith("s3://") or not parts.clean("training", "code"):
+        return []
+    folder = spec_dir / location
+    if folder.is_dir():
+        return []
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return [
+        source.diagnostic(
+            Severity.ERROR,
+            "E0320",
+            f"local folder {location!r} {what} (next to the spec file)",
+            ("training", "code"),
+            "training.code is a folder relative to the spec file, or an s3:// prefix",
+        )
+    ]
 
 
 def _suggest(name: str, known: Iterable[str], what: str, unrelated: str = "", cutoff: float = 0.6) -> str:
@@ -262,10 +287,13 @@ def duration_fields(data: dict[str, Any]) -> list[tuple[PathT, Any]]:
     training = training if isinstance(training, dict) else {}
     checkpoints = training.get("checkpoints")
     checkpoints = checkpoints if isinstance(checkpoints, dict) else {}
+    autostop = training.get("autostop")
+    autostop = autostop if isinstance(autostop, dict) else {}
     return [
         (("ttl",), data.get("ttl")),
         (("training", "max_runtime"), training.get("max_runtime")),
         (("training", "checkpoints", "every"), checkpoints.get("every")),
+        (("training", "autostop", "idle"), autostop.get("idle")),
     ]
 
 
@@ -281,3 +309,26 @@ def _spot(parts: Parts, emit: Emit) -> None:
                 f"max_price_usd must be greater than 0, got {spot['max_price_usd']}",
                 "omit the price (spot: true) to pay at most the on-demand price",
             )
+
+
+MIN_AUTOSTOP_IDLE_SECONDS = 300
+
+
+def _autostop(parts: Parts, emit: Emit) -> None:
+    training = parts.mapping("training")
+    autostop = training.get("autostop")
+    if not isinstance(autostop, dict) or not parts.clean("training", "autostop", "idle"):
+        return
+    text = autostop.get("idle")
+    try:
+        seconds = parse_duration(text).seconds if isinstance(text, str) else None
+    except ValueError:
+        return  # E0308 from _durations
+    if seconds is not None and seconds < MIN_AUTOSTOP_IDLE_SECONDS:
+        emit(
+            "E0321",
+            ("training", "autostop", "idle"),
+            f'"{text}" is shorter than the minimum of 5m',
+            "use at least 5m, so that a node is not stopped between two steps; "
+            "`autostop: false` turns the idle stop off",
+        )

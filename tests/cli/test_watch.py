@@ -14,9 +14,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from runctl_iac import staging
 from runctl_iac.compiler.buckets import STAGING_KEY
 from runctl_iac.engine.local import status as local_status
-from runctl_iac.launch import layout, runs
+from runctl_iac.launch import runs
 from runctl_iac.launch.outputs import read_outputs
 from tests.cli.plan_helpers import invoke
 from tests.engine.standin.faults import interrupt
@@ -75,14 +76,14 @@ def test_watch_once_reports_what_ci_needs(project: Path) -> None:
     fake = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=server.url, **fake)
     ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url, **fake)
-    run_id = layout.new_run_id()
+    run_id = staging.new_run_id()
     runs.write_manifest(
         s3, bucket, run_id, {"run_id": run_id, "nodes": [{"rank": 0, "instance_id": instance}]}
     )
 
     def node(state: str, code: int | None = None) -> None:
         doc = {"version": 1, "run_id": run_id, "rank": 0, "restart": 0, "state": state, "exit_code": code}
-        s3.put_object(Bucket=bucket, Key=layout.status_key(run_id, 0), Body=json.dumps(doc))
+        s3.put_object(Bucket=bucket, Key=staging.status_key(run_id, 0), Body=json.dumps(doc))
 
     node("running")
     running = invoke("watch", "spec.yaml", "--once")
@@ -104,4 +105,4 @@ def test_watch_once_reports_what_ci_needs(project: Path) -> None:
     assert done.code == 0 and "succeeded" in done.stderr
 
     bad = invoke("watch", "spec.yaml", "--interval", "soon")
-    assert bad.code == 1 and "error[E0822]" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.code == 1 and "error[E0827]" in bad.stderr and "Traceback" not in bad.stderr

@@ -121,7 +121,7 @@ def test_all_candidates_exhausted_is_a_table_exit_1_and_nothing_leaks(project: P
     applied = invoke("apply", "spec.yaml", "--yes", "--no-launch")
     assert applied.code == 1
     err = applied.stderr
-    assert "error[E0720]" in err and "every capacity candidate of worker was tried" in err
+    assert "error[E0723]" in err and "every capacity candidate of worker was tried" in err
     assert "no candidate of 3 was placed" in err
     for line in (
         "1  t3.medium on-demand in us-east-1a  InsufficientInstanceCapacity",
@@ -152,7 +152,7 @@ def test_a_retained_volume_pins_the_zone(project: Path) -> None:
     refuse(project, {"type": "t3.medium", "zone": "us-east-1a"})
     moved = invoke("apply", "spec.yaml", "--yes", "--no-launch", "--candidate", "2")
     assert moved.code == 1
-    assert "error[E0720]" in moved.stderr
+    assert "error[E0723]" in moved.stderr
     assert (
         "skipped: retained volume volume.data.worker.0 is in us-east-1a (move_volumes: never)" in moved.stderr
     )

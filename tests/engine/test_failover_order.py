@@ -51,7 +51,7 @@ def test_candidate_out_of_range_is_e0721() -> None:
     with pytest.raises(DiagnosticError) as err:
         try_order(group, None, 5)
     [d] = err.value.diagnostics
-    assert (d.code, d.message) == ("E0721", "--candidate 5: worker has 4 candidate(s)")
+    assert (d.code, d.message) == ("E0724", "--candidate 5: worker has 4 candidate(s)")
 
 
 def test_retained_zones_reads_only_the_groups_retained_volumes_from_state() -> None:

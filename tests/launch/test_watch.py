@@ -11,9 +11,10 @@ from typing import Any
 import boto3
 import pytest
 
-from runctl_iac.launch import layout, runs
+from runctl_iac import staging
+from runctl_iac.launch import runs
 from runctl_iac.launch.runs import NodeStatus
-from runctl_iac.launch.watch import EXIT, Watcher, acquire_lease, assess, interruption_summary, lease_key
+from runctl_iac.launch.watch import EXIT, Watcher, acquire_lease, assess, interruption_summary
 from tests.engine.standin.faults import interrupt
 
 pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
@@ -60,7 +61,7 @@ class Stack:
         image = self.ec2.describe_images()["Images"][0]["ImageId"]
         made = self.ec2.run_instances(ImageId=image, InstanceType="t3.medium", MinCount=nodes, MaxCount=nodes)
         self.ids = [i["InstanceId"] for i in made["Instances"]]
-        self.run_id = layout.new_run_id(NOW)
+        self.run_id = staging.new_run_id(NOW)
         manifest = {"run_id": self.run_id, "instance_type": "t3.medium"}
         manifest["nodes"] = [{"rank": r, "instance_id": i} for r, i in enumerate(self.ids)]
         runs.write_manifest(self.s3, self.bucket, self.run_id, manifest)
@@ -71,7 +72,8 @@ class Stack:
     def report(self, rank: int, state: str, **extra: Any) -> None:
         doc = {"version": 1, "run_id": self.run_id, "rank": rank, "state": state, "exit_code": None}
         doc |= {"started_at": "2026-12-06T11:00:00Z", "heartbeat": "2026-12-06T11:59:00Z", **extra}
-        self.s3.put_object(Bucket=self.bucket, Key=layout.status_key(self.run_id, rank), Body=json.dumps(doc))
+        key = staging.status_key(self.run_id, rank)
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(doc))
 
     def watcher(self, owner: str = "me", **options: Any) -> Watcher:
         return Watcher(
@@ -100,7 +102,7 @@ def test_a_spot_interruption_is_recovered_once_with_the_lease_released(moto_serv
     assert manifest["history"] == [
         {"at": "2026-12-06T12:00:00Z", "nodes": [1], "lost_seconds": 720, "lost_usd": "0.20"}
     ]
-    listed = stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=lease_key(stack.run_id))
+    listed = stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=staging.lease_key(stack.run_id))
     assert listed.get("KeyCount", 0) == 0  # released
     assert EXIT[tick.verdict] == 0
 

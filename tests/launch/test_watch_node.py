@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.launch import layout
+from runctl_iac import staging
 from runctl_iac.launch.script import Runtime, render_script
 from tests.launch import nodehost
 from tests.launch.plans import compiled, full_training, spec
@@ -32,7 +32,7 @@ def test_interruption_then_relaunch_restores_the_checkpoint_as_restart_1(
 ) -> None:
     _graph, base = compiled(spec(training=full_training(setup=None)))
     aws, bucket, plan, code_uri = _setup(moto_server, replace(base, run=JOB), tmp_path)
-    run_id = layout.new_run_id()
+    run_id = staging.new_run_id()
 
     def script(restart: int) -> str:
         rt = Runtime(run_id, bucket, ("10.0.0.1",), code_uri, restart=restart)
@@ -57,6 +57,6 @@ def test_interruption_then_relaunch_restores_the_checkpoint_as_restart_1(
     assert interrupted["checkpoint"]["bytes"] > 0  # the final sync ran after the notice
     assert (relaunched["state"], relaunched["restart"], relaunched["run_id"]) == ("succeeded", 1, run_id)
     assert aws.status(bucket, run_id, 0)["restart"] == 1
-    log = aws.text(bucket, layout.log_key(run_id, 0))
+    log = aws.text(bucket, staging.log_key(run_id, 0))
     assert "restored step-100 at restart 1" in log
     assert f"restart 1 of run {run_id}: restoring the checkpoint" in log
