@@ -43,9 +43,11 @@ def watch(
     checkpoint and report the restart number. Two watchers never both recover: a lease object in
     the staging bucket (and the stack lock) lets one through.
 
+    A node stopped on purpose (`runctl stop-job`, the budget cap, autostop) is never relaunched.
+
     Exit codes: 0 the job succeeded (with --once: also still running, or recovered); 1 a node
-    failed with a non-zero exit code (not retried unless --retry-on-failure) or an error; 3 max
-    restarts reached; 4 the environment's ttl passed.
+    failed with a non-zero exit code (not retried unless --retry-on-failure), was stopped on
+    purpose, or an error; 3 max restarts reached; 4 the environment's ttl passed.
 
     Example:
 
@@ -73,7 +75,7 @@ def watch(
     while True:
         result = guarded(watcher.tick)
         say(f"run {result.run_id}: {result.verdict} (restarts {result.restarts}): {result.detail}")
-        if once or result.verdict in ("succeeded", "failed", "max-restarts", "expired"):
+        if once or result.verdict in ("succeeded", "failed", "stopped", "max-restarts", "expired"):
             raise typer.Exit(EXIT[result.verdict])
         time.sleep(seconds)
 

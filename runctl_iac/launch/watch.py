@@ -6,6 +6,8 @@ the nodes' instances from EC2 (DescribeInstances), then decides (`assess`):
 - every node succeeded: done (`succeeded`);
 - a node failed with a non-zero exit code: done (`failed`); a bug is not retried unless
   `retry_on_failure`;
+- a node was stopped on purpose (`runctl stop-job`, the budget cap: `budget-exceeded`) or stopped
+  itself (autostop): done (`stopped`); its instance going away is not an interruption;
 - a node is `interrupted` (the node script saw the spot notice, synced its checkpoint and stopped) or
   its instance is gone (terminated, stopped, missing): recover, unless the run already restarted
   `max_restarts` times (`max-restarts`) or the environment's ttl has passed (`expired`);
@@ -33,15 +35,19 @@ from runctl_iac.launch import runs
 from runctl_iac.launch.aws import error_code
 from runctl_iac.launch.runs import NodeStatus
 
-Verdict = Literal["running", "succeeded", "failed", "interrupted", "recovered", "max-restarts", "expired"]
+Verdict = Literal[
+    "running", "succeeded", "failed", "stopped", "interrupted", "recovered", "max-restarts", "expired"
+]
 GONE = frozenset({"shutting-down", "terminated", "stopping", "stopped", None})
 FAILED = frozenset({"failed", "timed-out"})
+ON_PURPOSE = frozenset({"stopped", "budget-exceeded"})  # stop-job, or the run's budget cap (autostop)
 EXPIRES_TAG = "runctl:expires-at"  # engine.workspace.EXPIRES_TAG (launch does not import the engine)
 
 # exit codes of `runctl watch`, so CI can tell the outcomes apart
 EXIT = {
     "succeeded": 0,
     "failed": 1,
+    "stopped": 1,
     "running": 0,
     "recovered": 0,
     "max-restarts": 3,
@@ -70,6 +76,13 @@ def assess(
         s = failed[0]
         code = f" with exit code {s.exit_code}" if s.exit_code is not None else ""
         return Assessment("failed", detail=f"node {s.rank} {s.state}{code}: a bug is not retried")
+    stopped = [s for s in statuses if s.state in ON_PURPOSE or s.autostop]
+    if stopped:
+        s = stopped[0]
+        why = f" ({s.autostop.get('reason')})" if s.autostop else ""
+        return Assessment(
+            "stopped", detail=f"node {s.rank} {s.state}{why}: stopped on purpose, not relaunched"
+        )
     lost = [
         s.rank
         for s in statuses

@@ -35,6 +35,8 @@ def status(rank: int, state: str, exit_code: int | None = None, **extra: Any) ->
         (["running", "running"], {0: "running", 1: "terminated"}, False, "interrupted", (1,)),
         (["running", "running"], {0: "running"}, False, "interrupted", (1,)),  # instance missing
         (["running", "pending"], {0: "running", 1: "pending"}, False, "running", ()),
+        (["budget-exceeded", "budget-exceeded"], {0: "stopped", 1: "terminated"}, False, "stopped", ()),
+        (["stopped", "running"], {0: "running", 1: "terminated"}, False, "stopped", ()),
     ],
 )
 def test_assess(
@@ -46,8 +48,18 @@ def test_assess(
         retry_on_failure=retry,
     )
     assert (seen.verdict, seen.lost) == (verdict, lost)
+    if verdict == "stopped":
+        assert seen.detail.endswith("stopped on purpose, not relaunched") and EXIT[verdict] == 1
     if verdict == "failed":
         assert seen.detail == "node 1 failed with exit code 2: a bug is not retried"
+
+
+def test_a_node_autostop_stopped_is_not_relaunched() -> None:
+    """An idle autostop shuts the instances down: watch must not bring the run back."""
+    why = {"action": "stop", "reason": "idle: 30m below 10% GPU", "at": "2026-12-06T11:59:00Z"}
+    seen = assess([status(0, "failed", 1, autostop=why)], {0: "stopped"}, retry_on_failure=True)
+    assert (seen.verdict, seen.lost) == ("stopped", ())
+    assert seen.detail == "node 0 failed (idle: 30m below 10% GPU): stopped on purpose, not relaunched"
 
 
 class Stack:
