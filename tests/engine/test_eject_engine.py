@@ -48,7 +48,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials:
 
 
 def _preview_env() -> dict[str, str]:
-    from runctl_iac.engine.local import FAKE_CREDENTIALS, LOCAL_PASSPHRASE
+    from runctl_iac.engine.local import FAKE_CREDENTIALS
+    from runctl_iac.stackref import LOCAL_PASSPHRASE
 
     return {
         **FAKE_CREDENTIALS,
