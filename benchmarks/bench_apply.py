@@ -24,6 +24,8 @@ import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from figures import verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -97,10 +99,10 @@ def main() -> int:
                 total, inside = one_apply(example, Path(tmp))
                 own.append(total - inside)
         median = statistics.median(own[1:] if len(own) > 1 else own)  # the first run warms imports
-        verdict = "ok" if median <= TARGET_S else "OVER TARGET"
+        judged = verdict(median, TARGET_S)
         print(
             f"apply {example}: runctl's own time {median:.3f} s (median of {len(own)}, first excluded) "
-            f"target <= {TARGET_S} s  {verdict}"
+            f"target <= {TARGET_S} s  {judged}"
         )
     return 0
 

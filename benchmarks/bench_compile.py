@@ -16,6 +16,8 @@ import sys
 import time
 from decimal import Decimal
 
+from figures import verdict
+
 from runctl_iac.compiler import compile
 from runctl_iac.spec.model import (
     Bucket,
@@ -90,10 +92,10 @@ def main() -> int:
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
     leaked = sorted(m for m in sys.modules if m.split(".")[0] in ("pulumi", "pulumi_aws", "boto3"))
-    verdict = "ok" if median <= TARGET_S else "OVER TARGET"
+    judged = verdict(median, TARGET_S)
     print(f"compile: {len(graph.resources)} resources, {args.runs} runs")
     spread = f"(min {min(times):.3f}, max {max(times):.3f})"
-    print(f"  median {median:.3f} s  {spread}  target <= {TARGET_S} s: {verdict}")
+    print(f"  median {median:.3f} s  {spread}  target <= {TARGET_S} s: {judged}")
     print(f"  per resource {median / len(graph.resources) * 1e6:.0f} µs")
     if leaked:
         print(f"  cloud SDK imported on the offline path: {', '.join(leaked)}")

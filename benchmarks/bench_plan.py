@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import verdict
+
 TARGET_1K_S = 1.0
 LINEAR_FACTOR = 10
 BUCKETS_PER_BLOCK = 5
@@ -125,13 +127,13 @@ def main() -> int:
             f"median wall {median:.3f} s (min {min(walls):.3f}, max {max(walls):.3f}, {runs} runs)"
         )
     small = medians[0]
-    verdict = "ok" if small[1] <= TARGET_1K_S else "OVER TARGET"
-    print(f"  target: ~1,000 resources <= {TARGET_1K_S:.1f} s: {verdict}")
+    judged = verdict(small[1], TARGET_1K_S)
+    print(f"  target: ~1,000 resources <= {TARGET_1K_S:.1f} s: {judged}")
     for resources, median in medians[1:]:
         limit = small[1] * LINEAR_FACTOR
         ratio = median / small[1]
-        verdict = "ok" if median <= limit else "OVER TARGET"
-        target = f"target <= {LINEAR_FACTOR} x: {verdict}"
+        judged = verdict(median, limit)
+        target = f"target <= {LINEAR_FACTOR} x: {judged}"
         print(f"  {resources} resources: {ratio:.1f} x the {small[0]} figure; {target}")
     return 0
 

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from figures import verdict
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET_S = 0.5
@@ -102,10 +104,10 @@ def main() -> int:
     events = synthetic(args.events)
     times = [plain_once(events) for _ in range(args.runs)]
     median = statistics.median(times)
-    verdict = "ok" if median <= TARGET_S else "OVER TARGET"
+    judged = verdict(median, TARGET_S)
     print(
         f"progress model + plain view, {len(events)} events: median {median:.3f} s "
-        f"(min {min(times):.3f}) target <= {TARGET_S} s  {verdict}"
+        f"(min {min(times):.3f}) target <= {TARGET_S} s  {judged}"
     )
     renders, bound = live_renders(events)
     print(f"live view during the burst: {renders} renders (bound by refresh rate: <= {bound:.0f})")

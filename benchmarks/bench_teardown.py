@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import verdict
+
 TARGET_S = 5.0
 REGIONS = ("us-east-1", "eu-west-1")
 # per region: instances, volumes, security groups, parameters, buckets; global: roles, profiles
@@ -148,10 +150,10 @@ def main() -> None:
                     times.append(elapsed)
                 found = len(doc["delete"]) if "delete" in doc else len(doc["resources"])
                 median = statistics.median(times)
-                verdict = "OK" if median <= TARGET_S else "OVER TARGET"
+                judged = verdict(median, TARGET_S)
                 print(
                     f"runctl {label}: {found} resources listed, median {median:.2f} s over {opts.runs} runs"
-                    f" (min {min(times):.2f} s; target <= {TARGET_S:.0f} s) {verdict}"
+                    f" (min {min(times):.2f} s; target <= {TARGET_S:.0f} s) {judged}"
                 )
     finally:
         server.stop()

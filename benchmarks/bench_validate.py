@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from figures import verdict
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_WALL_S = 0.25
 TARGET_RSS_MIB = 60.0
@@ -57,8 +59,8 @@ def main() -> int:
         return 0
     walls, peak = measure(args.spec, args.runs)
     median = statistics.median(walls)
-    verdict_wall = "ok" if median <= TARGET_WALL_S else "OVER TARGET"
-    verdict_rss = "ok" if peak <= TARGET_RSS_MIB else "OVER TARGET"
+    verdict_wall = verdict(median, TARGET_WALL_S)
+    verdict_rss = verdict(peak, TARGET_RSS_MIB)
     print(f"validate {args.spec} ({args.runs} runs, {os.cpu_count()} CPUs)")
     print(
         f"  median wall {median:.3f} s (min {min(walls):.3f}, max {max(walls):.3f}); "

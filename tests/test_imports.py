@@ -58,20 +58,24 @@ def test_probe_detects_heavy_imports() -> None:
     assert proc.stdout.splitlines()[-1] == "exit 1 heavy boto3,botocore"
 
 
+OFFLINE_COMMANDS = [
+    (["schema", "--markdown"], ("jsonschema",)),  # the reference is rendered without the validator
+    (["graph", "examples/llama-finetune.yaml", "--output", "json"], ()),
+    (["plan", "examples/llama-finetune.yaml", "--output", "json"], ()),
+    (["plan", "examples/llama-finetune.yaml", "--offline", "--output", "markdown"], ()),
+    (["diff", "examples/quickstart.yaml", "examples/llama-finetune.yaml"], ()),
+    (["cost", "examples/llama-finetune.yaml"], ()),
+    (["cost", "examples/llama-finetune.yaml", "--output", "markdown"], ()),
+    (["launch", "examples/llama-finetune.yaml", "--print-script"], ()),
+]
+
+
 @pytest.mark.parametrize(
-    "argv",
-    [
-        ["schema", "--markdown"],
-        ["graph", "examples/llama-finetune.yaml", "--output", "json"],
-        ["plan", "examples/llama-finetune.yaml", "--output", "json"],
-        ["diff", "examples/quickstart.yaml", "examples/llama-finetune.yaml"],
-        ["cost", "examples/llama-finetune.yaml"],
-    ],
-    ids=lambda argv: argv[0],
+    ("argv", "also_heavy"), OFFLINE_COMMANDS, ids=lambda v: "-".join(v[:2]) if isinstance(v, list) else None
 )
-def test_offline_commands_import_no_cloud_sdk(argv: list[str]) -> None:
+def test_offline_commands_import_no_cloud_sdk(argv: list[str], also_heavy: tuple[str, ...]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv), ",".join(HEAVY)],
+        [sys.executable, "-c", PROBE, json.dumps(argv), ",".join(HEAVY + also_heavy)],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -79,3 +83,16 @@ def test_offline_commands_import_no_cloud_sdk(argv: list[str]) -> None:
         env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
     )
     assert proc.stdout.splitlines()[-1] == "exit 0 heavy -", proc.stderr[-2000:]
+
+
+def test_offline_modules_import_no_cloud_sdk() -> None:
+    """The modules the offline paths are built from, imported alone."""
+    modules = (
+        "runctl_iac.plan.diff, runctl_iac.plan.base, runctl_iac.plan.replace_rules, runctl_iac.plan.cost, "
+        "runctl_iac.plan.policy, runctl_iac.plan.config, runctl_iac.prices, runctl_iac.plan.live_prices, "
+        "runctl_iac.compiler, runctl_iac.render.graph, runctl_iac.spec"
+    )
+    loaded = "{m.split('.')[0] for m in sys.modules}"
+    code = f"import sys\nimport {modules}\nprint(sorted({loaded} & {set(HEAVY)!r}))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"

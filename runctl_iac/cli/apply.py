@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from runctl_iac.cli.common import EXIT_ERROR, fail, load_compiled, usage_error, yes_option
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,10 +7,7 @@ import sys
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, fail, yes_option
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(project=True)

@@ -9,18 +9,15 @@ import typer
 
 from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK, fail
-from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.here_jobs import here_option
 from runctl_iac.cli.job_common import guarded, open_stack
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(backend=False)
 def checkpoints(
     where: StackArgs,
-    here: bool = typer.Option(False, "--here", help=HERE_HELP),
+    here: bool = here_option(),
 ) -> None:
     """List the checkpoints in S3: per node, each file with its size and time, and the last sync.
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, fail, yes_option
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.common import EXIT_OK, yes_option
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(project=True)
@@ -25,18 +22,12 @@ def destroy(
 
         runctl destroy --project quickstart --stack pr-123 --backend s3://team-state/runctl --yes
     """
-    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit
-    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.cli.engine_common import TerminalUI, engine_exits
     from runctl_iac.engine.destroy import run_destroy
-    from runctl_iac.engine.driver import Interrupted
 
     target, label = where.resolve("destroy")
-    try:
+    with engine_exits("destroy", target, label):
         run_destroy(target, TerminalUI("destroy"), yes=yes, label=label)
-    except DiagnosticError as exc:
-        raise fail(exc.diagnostics) from None
-    except Interrupted:
-        raise interrupted_exit("destroy", target, label) from None
     raise typer.Exit(EXIT_OK)
 
 

@@ -4,7 +4,8 @@ the Ctrl-C exit (the confirmation rule is `engine.ui.confirmed`)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -77,6 +78,22 @@ class TerminalUI:
         from runctl_iac.render.engine import outputs_text
 
         sys.stdout.write(outputs_text(outputs))
+
+
+@contextmanager
+def engine_exits(operation: str, target: Target, label: str) -> Iterator[None]:
+    """Around an engine operation: its diagnostics end the command (exit 1), and Ctrl-C ends it
+    with what exists now and what to run next (E0713)."""
+    from runctl_iac.cli.common import fail
+    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine.driver import Interrupted
+
+    try:
+        yield
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    except Interrupted:
+        raise interrupted_exit(operation, target, label) from None
 
 
 def interrupted_exit(operation: str, target: Target, spec_hint: str) -> typer.Exit:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, fail
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(project=True)
@@ -33,9 +30,8 @@ def extend(
 
         runctl extend examples/quickstart.yaml --stack dev --by 4h
     """
-    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit
+    from runctl_iac.cli.engine_common import TerminalUI, engine_exits
     from runctl_iac.diagnostics import DiagnosticError
-    from runctl_iac.engine.driver import Interrupted
     from runctl_iac.engine.extend import extension_seconds, run_extend
 
     try:
@@ -44,12 +40,8 @@ def extend(
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     target, label = where.resolve("extend")
-    try:
+    with engine_exits("extend", target, label):
         run_extend(target, TerminalUI("update"), by=by)
-    except DiagnosticError as exc:
-        raise fail(exc.diagnostics) from None
-    except Interrupted:
-        raise interrupted_exit("extend", target, label) from None
     raise typer.Exit(EXIT_OK)
 
 

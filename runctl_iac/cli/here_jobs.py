@@ -10,7 +10,9 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import typer
 
 from runctl_iac.cli.common import EXIT_OK, OutputFormat, load_compiled, warn
 from runctl_iac.cli.job_common import guarded, say
@@ -19,6 +21,18 @@ if TYPE_CHECKING:
     from runctl_iac.launch.here import Local
 
 HERE_HELP = "Read the local runs of `runctl run --here` (.runctl/runs/) instead of the stack's."
+
+
+def here_option() -> Any:
+    """`--here`, shared by the commands that read a run (job, logs, checkpoints, stop-job)."""
+    return typer.Option(False, "--here", help=HERE_HELP)
+
+
+def run_option() -> Any:
+    """`--run RUN_ID`, shared by the commands that read one run."""
+    return typer.Option(None, "--run", help="The run id. Default: the latest run.")
+
+
 POLL_SECONDS = 0.5
 
 

@@ -10,19 +10,16 @@ import typer
 
 from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, output_option, warn
-from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.here_jobs import here_option, run_option
 from runctl_iac.cli.job_common import guarded, open_stack
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(backend=False)
 def job(
     where: StackArgs,
-    here: bool = typer.Option(False, "--here", help=HERE_HELP),
-    run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
+    here: bool = here_option(),
+    run: str | None = run_option(),
     output: OutputFormat = output_option(OutputFormat.text, OutputFormat.json),
 ) -> None:
     """Show the job's state on every node, as the nodes report it in the staging bucket.

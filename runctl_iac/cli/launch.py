@@ -6,10 +6,7 @@ import typer
 
 from runctl_iac.cli.common import EXIT_OK, fail, load_compiled, warn, write_out
 from runctl_iac.cli.job_common import open_stack, run_launch
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(backend=False)

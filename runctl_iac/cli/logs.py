@@ -8,12 +8,9 @@ import typer
 
 from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK
-from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.here_jobs import here_option, run_option
 from runctl_iac.cli.job_common import guarded, open_stack
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 FOLLOW_POLL_SECONDS = 5.0
 
@@ -21,9 +18,9 @@ FOLLOW_POLL_SECONDS = 5.0
 @stack_command(backend=False)
 def logs(
     where: StackArgs,
-    here: bool = typer.Option(False, "--here", help=HERE_HELP),
+    here: bool = here_option(),
     node: int | None = typer.Option(None, "--node", "-n", help="Only this node (rank). Default: every node."),
-    run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
+    run: str | None = run_option(),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the job ends."),
 ) -> None:
     """Print the job's logs (stdout and stderr of setup and run, and runctl's own lines).

@@ -21,10 +21,7 @@ from runctl_iac.cli.common import (
     usage_error,
     write_out,
 )
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 if TYPE_CHECKING:
     from runctl_iac.plan.model import Plan
@@ -135,13 +132,6 @@ def plan(
 
             runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
     """
-    spec, stack, stacks_dir, local, backend = (
-        where.spec_path,
-        where.stack,
-        where.stacks_dir,
-        where.local,
-        where.backend,
-    )
     check_output(output, *FORMATS)
     if offline and engine:
         raise usage_error("--offline and --engine cannot be used together")
@@ -153,8 +143,8 @@ def plan(
         )
     from runctl_iac.diagnostics import DiagnosticError
 
-    loaded, warnings = load_or_exit(spec, stack, stacks_dir)
-    if local and loaded.target != "local":
+    loaded, warnings = load_or_exit(where.spec_path, where.stack, where.stacks_dir)
+    if where.local and loaded.target != "local":
         from dataclasses import replace
 
         loaded = replace(loaded, target="local")
@@ -163,20 +153,26 @@ def plan(
         from runctl_iac.plan.config import load_project_config
         from runctl_iac.plan.make import make_plan
 
-        config = load_project_config(spec)
+        config = load_project_config(where.spec_path)
         changes = None
         if against is None and base is None:
             from runctl_iac.cli.plan_engine import applied_base, preview_changes
             from runctl_iac.compiler import compile as compile_spec
 
-            resolved = applied_base(spec, loaded, backend, config)
+            resolved = applied_base(where.spec_path, loaded, where.backend, config)
             if not offline:
                 from runctl_iac.plan.capacity import placed_as_base
 
                 loaded = placed_as_base(loaded, resolved.graph)  # the candidate the last apply placed
                 graph, _ = compile_spec(loaded)
                 changes = preview_changes(
-                    spec, loaded, graph, backend, config, required=engine, refresh=not no_refresh
+                    where.spec_path,
+                    loaded,
+                    graph,
+                    where.backend,
+                    config,
+                    required=engine,
+                    refresh=not no_refresh,
                 )
         else:
             resolved = resolve_base(
@@ -185,8 +181,8 @@ def plan(
                 Path.cwd(),
                 against=against,
                 git_ref=base,
-                spec_path=spec,
-                stacks_dir=stacks_dir,
+                spec_path=where.spec_path,
+                stacks_dir=where.stacks_dir,
             )
         result = make_plan(
             loaded,

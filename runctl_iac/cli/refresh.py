@@ -14,10 +14,7 @@ from runctl_iac.cli.common import (
     fail,
     output_option,
 )
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 

@@ -8,10 +8,7 @@ import sys
 import typer
 
 from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 

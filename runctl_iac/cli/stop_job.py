@@ -8,19 +8,16 @@ import typer
 
 from runctl_iac.cli import here_jobs
 from runctl_iac.cli.common import EXIT_OK
-from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.here_jobs import here_option, run_option
 from runctl_iac.cli.job_common import guarded, open_stack, say
-from runctl_iac.cli.stack_args import (
-    StackArgs,
-    stack_command,
-)
+from runctl_iac.cli.stack_args import StackArgs, stack_command
 
 
 @stack_command(backend=False)
 def stop_job(
     where: StackArgs,
-    here: bool = typer.Option(False, "--here", help=HERE_HELP),
-    run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
+    here: bool = here_option(),
+    run: str | None = run_option(),
     wait: bool = typer.Option(False, "--wait", help="Wait until every node has recorded its final state."),
 ) -> None:
     """Ask every node of the run to stop its job.

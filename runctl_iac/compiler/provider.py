@@ -15,6 +15,12 @@ LOCAL_ENDPOINT = "http://127.0.0.1:5000"
 # Every AWS service the Graph can touch (resources and invokes), pointed at the emulator for `target: local`.
 LOCAL_SERVICES = ("ec2", "iam", "s3", "ssm", "sts")
 LOCAL_CREDENTIAL = "test"  # moto accepts any key; not a secret
+_LOCAL_SWITCHES = (
+    "skip_credentials_validation",
+    "skip_requesting_account_id",
+    "skip_metadata_api_check",
+    "s3_use_path_style",
+)
 
 EXPIRES_AT_CONFIG = "runctl:expiresAt"
 MANAGED_BY = "runctl"
@@ -42,13 +48,8 @@ def compile_provider(ctx: Context) -> None:
         "default_tags": {"tags": default_tags(ctx)},
     }
     if ctx.spec.target == "local":
-        props.update(
-            endpoints=[{service: LOCAL_ENDPOINT for service in LOCAL_SERVICES}],
-            access_key=LOCAL_CREDENTIAL,
-            secret_key=LOCAL_CREDENTIAL,
-            skip_credentials_validation=True,
-            skip_requesting_account_id=True,
-            skip_metadata_api_check=True,
-            s3_use_path_style=True,
-        )
+        props["endpoints"] = [{service: LOCAL_ENDPOINT for service in LOCAL_SERVICES}]
+        props["access_key"] = props["secret_key"] = LOCAL_CREDENTIAL
+        # the emulator has no STS account, no instance metadata and no virtual-host bucket names
+        props.update(dict.fromkeys(_LOCAL_SWITCHES, True))
     ctx.add(PROVIDER_ID, PROVIDER_TYPE, props)

@@ -10,7 +10,7 @@ No pulumi import: events are read by attribute.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -96,26 +96,27 @@ class Progress:
             return Step("summary")
         return None
 
+    def _row(self, meta: Any, ts: int) -> tuple[Row, str, bool]:
+        """The resource's row (made on its first step), the step's op, and whether the row is new."""
+        op = str(getattr(meta.op, "value", meta.op))
+        row = self.rows.get(meta.urn)
+        if row is not None:
+            return row, op, False
+        row = self.rows[meta.urn] = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
+        return row, op, True
+
     def _start(self, meta: Any, ts: int) -> Step | None:
         if meta.type == STACK_TYPE:
             return None
-        op = str(getattr(meta.op, "value", meta.op))
-        row = self.rows.get(meta.urn)
-        if row is None:
-            row = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
-            self.rows[meta.urn] = row
-        else:  # a replacement's second step
+        row, op, new = self._row(meta, ts)
+        if not new:  # a replacement's second step
             row.op, row.state, row.ended = op, "running", None
         return Step("start", row) if op not in QUIET_OPS else None
 
     def _finish(self, meta: Any, ts: int, state: Literal["done", "failed"]) -> Step | None:
         if meta.type == STACK_TYPE:
             return None
-        op = str(getattr(meta.op, "value", meta.op))
-        row = self.rows.get(meta.urn)
-        if row is None:
-            row = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
-            self.rows[meta.urn] = row
+        row, op, _ = self._row(meta, ts)
         row.state, row.ended = state, ts
         if state == "failed" or op not in QUIET_OPS:
             return Step(state, row)
@@ -214,15 +215,26 @@ def _props(meta: Any) -> tuple[PropertyChange, ...]:
     return tuple(out)
 
 
+def _resource_steps(events: Iterable[Any], kind: str) -> Iterator[tuple[Any, str]]:
+    """(metadata, op) of each `kind` event about a resource (the stack's own events left out)."""
+    for event in events:
+        step = getattr(event, kind, None)
+        if step is None or step.metadata.type == STACK_TYPE:
+            continue
+        meta = step.metadata
+        yield meta, str(getattr(meta.op, "value", meta.op))
+
+
+def _in_order(found: dict[str, Change]) -> Changes:
+    """The changes in plan order: by resource kind, then logical id."""
+    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
+    return Changes(tuple(ordered), source="engine")
+
+
 def changes_from_events(events: Iterable[Any]) -> Changes:
     """One Change per resource of a preview (replacement steps merged), in reading order."""
     found: dict[str, Change] = {}
-    for event in events:
-        pre = getattr(event, "resource_pre_event", None)
-        if pre is None or pre.metadata.type == STACK_TYPE:
-            continue
-        meta = pre.metadata
-        op = str(getattr(meta.op, "value", meta.op))
+    for meta, op in _resource_steps(events, "resource_pre_event"):
         action = _ACTION.get(op, Action.UPDATE)
         name = urn_name(meta.urn)
         previous = found.get(name)
@@ -242,19 +254,13 @@ def changes_from_events(events: Iterable[Any]) -> Changes:
             retained=lossy and retain,
             note=note,
         )
-    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
-    return Changes(tuple(ordered), source="engine")
+    return _in_order(found)
 
 
 def drift_from_events(events: Iterable[Any]) -> Changes:
     """Refresh events -> what changed outside runctl: updated (outputs differ) or deleted (gone)."""
     found: dict[str, Change] = {}
-    for event in events:
-        out = getattr(event, "res_outputs_event", None)
-        if out is None or out.metadata.type == STACK_TYPE:
-            continue
-        meta = out.metadata
-        op = str(getattr(meta.op, "value", meta.op))
+    for meta, op in _resource_steps(events, "res_outputs_event"):
         old = getattr(meta.old, "outputs", None) if meta.old is not None else None
         new = getattr(meta.new, "outputs", None) if meta.new is not None else None
         if op == "delete" or (meta.old is not None and meta.new is None):
@@ -276,8 +282,7 @@ def drift_from_events(events: Iterable[Any]) -> Changes:
         if action is Action.DELETE:
             note = "no longer exists in AWS"
         found[name] = Change(id=name, type=meta.type, action=action, properties=props, note=note)
-    ordered = sorted(found.values(), key=lambda c: (_ORDER.get(c.type, 3), c.id))
-    return Changes(tuple(ordered), source="engine")
+    return _in_order(found)
 
 
 def _plain(value: Any, key: str) -> Any:

@@ -211,13 +211,4 @@ class _KeyFinder:
 def _error(
     file: str, line: int, path: str, message: str, *, column: int = 1, hint: str | None = None
 ) -> Diagnostic:
-    return Diagnostic(
-        severity=Severity.ERROR,
-        code="E0510",
-        message=message,
-        file=file,
-        line=line,
-        column=column,
-        path=path,
-        hint=hint,
-    )
+    return Diagnostic(Severity.ERROR, "E0510", message, file, line, column, path, hint)

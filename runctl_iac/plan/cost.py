@@ -39,7 +39,7 @@ from typing import Any
 from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.autostop import autostop_summary
-from runctl_iac.plan.model import CostEstimate, CostLine
+from runctl_iac.plan.model import CostEstimate, CostKind, CostLine
 from runctl_iac.prices import DEFAULT_SPOT_DISCOUNT, EbsPrice, catalog, instance_unit_price
 from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
@@ -204,6 +204,11 @@ def estimate_cost(
         lines.append(line)
         monthly.append(month)
 
+    def add_monthly(resource: str, kind: CostKind, description: str, month: Decimal | None) -> None:
+        """A line billed by the month (disks, buckets): its $/hour is the month's share."""
+        hourly = None if month is None else month / HOURS_PER_MONTH
+        add(CostLine(resource=resource, kind=kind, description=description, hourly_usd=hourly), month)
+
     for label, members in _groups(graph, INSTANCE).items():
         props = members[0].properties
         itype = props.get("instance_type")
@@ -227,15 +232,7 @@ def estimate_cost(
             args = _disk_args(root, "volume_size", "volume_type")
             per_disk = _disk_monthly(region, *args)
             month = None if per_disk is None else per_disk * count
-            add(
-                CostLine(
-                    resource=label,
-                    kind="root-disk",
-                    description=f"{count} × {_disk_text(*args)} root disk",
-                    hourly_usd=None if month is None else month / HOURS_PER_MONTH,
-                ),
-                month,
-            )
+            add_monthly(label, "root-disk", f"{count} × {_disk_text(*args)} root disk", month)
 
     for label, members in _groups(graph, VOLUME).items():
         args = _disk_args(members[0].properties, "size", "type")
@@ -243,29 +240,13 @@ def estimate_cost(
         for member in members:
             one = _disk_monthly(region, *_disk_args(member.properties, "size", "type"))
             total = None if one is None or total is None else total + one
-        add(
-            CostLine(
-                resource=label,
-                kind="volume",
-                description=f"{len(members)} × {_disk_text(*args)} volume",
-                hourly_usd=None if total is None else total / HOURS_PER_MONTH,
-            ),
-            total,
-        )
+        add_monthly(label, "volume", f"{len(members)} × {_disk_text(*args)} volume", total)
 
     s3_rate = cat.s3_standard_gb_month(region)
     rate_text = "rate unknown" if s3_rate is None else f"${_plain(s3_rate)}/GB-month"
     for rid in sorted(graph.resources):
         if graph.resources[rid].type == BUCKET:
-            add(
-                CostLine(
-                    resource=rid,
-                    kind="bucket",
-                    description=f"S3 Standard, billed by usage ({rate_text})",
-                    hourly_usd=Decimal(0),
-                ),
-                Decimal(0),
-            )
+            add_monthly(rid, "bucket", f"S3 Standard, billed by usage ({rate_text})", Decimal(0))
 
     incomplete = any(m is None for m in monthly) or not cat.has_region(region)
     monthly_total = sum((m for m in monthly if m is not None), Decimal(0))

@@ -56,10 +56,13 @@ class Changes:
         return any(c.action is not Action.NOOP for c in self.changes)
 
 
+CostKind = Literal["instance", "root-disk", "volume", "bucket"]
+
+
 @dataclass(frozen=True)
 class CostLine:
     resource: str  # resource id or a group label
-    kind: Literal["instance", "root-disk", "volume", "bucket"]
+    kind: CostKind
     description: str  # e.g. "g5.12xlarge spot (estimate)"
     hourly_usd: Decimal | None  # None: price unknown
     estimate: bool = False  # spot discount or other assumption

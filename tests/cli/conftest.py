@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, write
+from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, invoke, write
 from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake
 
@@ -37,3 +37,12 @@ def fake(
     f = use_fake(monkeypatch, fp.FakePulumi())
     program_for(f, project / "spec.yaml")
     return f
+
+
+@pytest.fixture
+def applied(fake: fp.FakePulumi, monkeypatch: pytest.MonkeyPatch) -> fp.FakePulumi:
+    """`fake` after `runctl apply spec.yaml --yes --no-launch` by the owner alice."""
+    monkeypatch.setenv("RUNCTL_OWNER", "alice")
+    run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert run.code == 0, run.stderr
+    return fake

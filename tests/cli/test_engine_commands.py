@@ -11,21 +11,6 @@ from runctl_iac.engine.snapshot import read_applied
 from runctl_iac.stackref import resolve_backend
 from tests.cli.plan_helpers import SECRET_VALUE, invoke, write
 from tests.engine import fake_pulumi as fp
-from tests.engine.cli_fake import program_for, use_fake
-
-
-@pytest.fixture
-def applied(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
-    monkeypatch.setenv("RUNCTL_OWNER", "alice")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
-    assert run.code == 0, run.stderr
-    return f
 
 
 def test_refresh_without_drift(applied: fp.FakePulumi) -> None:

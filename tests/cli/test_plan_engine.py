@@ -9,15 +9,11 @@ import pytest
 
 from tests.cli.plan_helpers import SECRET_VALUE, invoke
 from tests.engine import fake_pulumi as fp
-from tests.engine.cli_fake import program_for, use_fake
 
 
 @pytest.fixture
-def fake(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
+def fake(fake: fp.FakePulumi, project: Path, monkeypatch: pytest.MonkeyPatch) -> fp.FakePulumi:
+    """The shared fake, with a `pulumi` on PATH (in an empty HOME) for `plan` to find."""
     home = project / "home"
     (home / "bin").mkdir(parents=True)
     cli = home / "bin" / "pulumi"  # what `plan` finds on PATH to decide; the fake answers the calls
@@ -25,9 +21,7 @@ def fake(
     cli.chmod(cli.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PATH", f"{home / 'bin'}:/usr/bin:/bin")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    return f
+    return fake
 
 
 def test_plan_engine_on_a_new_stack_leaves_nothing_behind(fake: fp.FakePulumi) -> None:

@@ -9,21 +9,7 @@ import pytest
 
 from tests.cli.plan_helpers import SECRET_VALUE, invoke
 from tests.engine import fake_pulumi as fp
-from tests.engine.cli_fake import program_for, use_fake
 from tests.teardown.seed import write_stack
-
-
-@pytest.fixture
-def applied(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
-    assert run.code == 0, run.stderr
-    return f
 
 
 @pytest.mark.parametrize("local", [False, True])

@@ -127,10 +127,3 @@ def test_no_files_is_a_usage_error(specs: Path) -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code != 0
     assert "Traceback" not in result.output
-
-
-def test_help_has_an_example() -> None:
-    result = runner.invoke(app, ["validate", "--help"], env={"NO_COLOR": "1", "COLUMNS": "120"})
-    assert result.exit_code == 0
-    assert "Example" in result.output
-    assert "runctl validate examples/llama-finetune.yaml" in result.output

@@ -20,6 +20,7 @@ from runctl_iac.engine.local import status as local_status
 from runctl_iac.launch import runs
 from runctl_iac.launch.outputs import read_outputs
 from tests.cli.plan_helpers import invoke
+from tests.engine.real import local_project
 from tests.engine.standin.faults import interrupt
 
 SPEC = """\
@@ -43,25 +44,8 @@ training:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    # the product does not create the state folder yet (another change makes the first command do it)
-    (work / ".runctl" / "state").mkdir(parents=True)
-    (work / "spec.yaml").write_text(SPEC)
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with local_project(tmp_path, monkeypatch, files={"spec.yaml": SPEC}) as work:
         yield work
-    finally:
-        invoke("local", "stop")
-
-
-def test_watch_help_has_an_example() -> None:
-    shown = invoke("watch", "--help")
-    assert shown.code == 0 and "runctl watch examples/llama-finetune.yaml --stack prod --once" in shown.stdout
 
 
 @pytest.mark.engine

@@ -17,12 +17,39 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.engine import make_program
+from tests.cli.plan_helpers import invoke
 from tests.conftest import free_port
+from tests.engine.standin_calls import client as aws_client
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDIN_BIN = ROOT / "tests" / "engine" / "standin" / "bin"
 PASSPHRASE = "engine-test-passphrase-0042"
 EXPIRES_AT = "2030-01-01T00:00:00Z"
+
+
+@contextmanager
+def local_project(
+    tmp_path: Path, monkeypatch: Any, files: dict[str, str] | None = None, example: str | None = None
+) -> Iterator[Path]:
+    """A user's empty folder (no git, no runctl.toml, an empty HOME) holding `files` and a copy of
+    `examples/<example>`, with the stand-in plugin on PATH and `runctl local start` running; the
+    emulator is stopped on the way out."""
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
+    for name, text in (files or {}).items():
+        (work / name).write_text(text)
+    if example is not None:
+        shutil.copy(ROOT / "examples" / example, work / example)
+    started = invoke("local", "start")
+    assert started.code == 0, started.stderr
+    try:
+        yield work
+    finally:
+        invoke("local", "stop")
 
 
 def default_sigint() -> None:
@@ -154,18 +181,6 @@ def compile_spec(path: Path, stack: str = "ci") -> Graph:
     from runctl_iac.spec import load_spec_or_raise
 
     return compile(load_spec_or_raise(path, stack=stack))[0]
-
-
-def aws_client(service: str, endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def live_instances(endpoint: str, project: str) -> dict[str, dict[str, Any]]:

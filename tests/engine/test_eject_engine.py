@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import invoke
-from tests.engine.real import ROOT, STANDIN_BIN
+from tests.engine.real import local_project
 
 pytestmark = pytest.mark.engine
 
@@ -30,21 +30,10 @@ pytestmark = pytest.mark.engine
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
     """An empty folder (no git, no runctl.toml, an empty HOME) with the local example, and the local
     emulator running."""
-    work = tmp_path / "work"
-    work.mkdir()
-    (tmp_path / "home").mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("RUNCTL_STANDIN_PYTHON", sys.executable)
-    shutil.copy(ROOT / "examples" / "local.yaml", work / "local.yaml")
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with local_project(tmp_path, monkeypatch, example="local.yaml") as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def _preview_env() -> dict[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import invoke
-from tests.engine.real import ROOT, STANDIN_BIN, compile_spec, default_sigint
+from tests.engine.real import ROOT, compile_spec, default_sigint, local_project
 
 pytestmark = pytest.mark.engine
 RUNCTL = [str(Path(sys.executable).parent / "runctl")]
@@ -26,16 +26,8 @@ RUNCTL = [str(Path(sys.executable).parent / "runctl")]
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
     """A project folder with the local example and a running local emulator."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
-    (tmp_path / "runctl.toml").write_text("")
-    shutil.copy(ROOT / "examples" / "local.yaml", tmp_path / "local.yaml")
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
-        yield tmp_path
-    finally:
-        invoke("local", "stop")
+    with local_project(tmp_path, monkeypatch, files={"runctl.toml": ""}, example="local.yaml") as work:
+        yield work
 
 
 def _apply(project: Path, delay: str = "0", gate: Path | None = None) -> subprocess.Popen[str]:

@@ -6,8 +6,6 @@ target says up front that it cannot run the job; the plugin warning is printed o
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.cli.plan_helpers import invoke
-from tests.engine.real import ROOT, STANDIN_BIN, aws_client
+from tests.engine.real import aws_client, local_project
 
 pytestmark = pytest.mark.engine
 EXPIRES = "runctl:expires-at"
@@ -25,20 +23,8 @@ EXPIRES = "runctl:expires-at"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
     """An empty folder (no git, no runctl.toml, HOME empty) holding a copy of the local example,
     with the local emulator running."""
-    work = tmp_path / "work"
-    work.mkdir()
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
-    shutil.copy(ROOT / "examples" / "local.yaml", work / "local.yaml")
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with local_project(tmp_path, monkeypatch, example="local.yaml") as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def _endpoint(project: Path) -> str:

@@ -6,26 +6,19 @@ Everything runs as a user would: `runctl local start`, the commands, `runctl loc
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cli.plan_helpers import invoke
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.engine.real import local_project
 
 
 @pytest.mark.engine
 def test_local_example_lifecycle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "runctl.toml").write_text("")
-    shutil.copy(ROOT / "examples" / "local.yaml", tmp_path / "local.yaml")
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with local_project(tmp_path, monkeypatch, files={"runctl.toml": ""}, example="local.yaml") as work:
         applied = invoke("apply", "local.yaml", "--yes", "--no-launch")
         assert applied.code == 0, applied.stdout + applied.stderr
         assert "update done" in applied.stdout and "outputs:" in applied.stdout
@@ -44,6 +37,4 @@ def test_local_example_lifecycle(
         gone = invoke("destroy", "local.yaml", "--yes")
         assert gone.code == 0, gone.stdout + gone.stderr
         assert "stack local-demo/dev removed" in gone.stdout
-    finally:
-        invoke("local", "stop")
-    assert not (tmp_path / ".runctl" / "local").exists()
+    assert not (work / ".runctl" / "local").exists()

@@ -10,11 +10,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from runctl_iac.compiler.graph import Graph
 from tests.engine.real import (
     ROOT,
     aws_client,
@@ -128,6 +132,33 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str) -> list[str]:
     raise AssertionError(f"{needle!r} never printed:\n{''.join(seen)}")
 
 
+@dataclass
+class _Update:
+    state: Path
+    backend: str
+    graph: Graph
+    proc: subprocess.Popen[str]
+
+
+@contextmanager
+def _update_in_flight(tmp_path: Path, name: str, endpoint: str, delay: str) -> Iterator[_Update]:
+    """`pulumi up` of the local example as project `name` on a fresh file backend, in its own process
+    group; whatever is left of the group (the killed CLI's plugins, a program that hangs on) is killed
+    on the way out."""
+    state = tmp_path / "state"
+    state.mkdir()
+    backend = f"file://{state}"
+    spec = local_spec(tmp_path, name)
+    proc = _start_up(tmp_path, spec, backend, endpoint, delay=delay)
+    run = _Update(state, backend, compile_spec(spec), proc)
+    try:
+        yield run
+    finally:
+        if _group_alive(run.proc.pid):
+            os.killpg(run.proc.pid, signal.SIGKILL)
+        run.proc.communicate()
+
+
 def _state_is_consistent(stack: Any, endpoint: str, project: str) -> dict[str, Any]:
     """Every instance the state holds runs in moto; returns the deployment."""
     deployment: dict[str, Any] = stack.export_stack().deployment
@@ -141,23 +172,14 @@ def _state_is_consistent(stack: Any, endpoint: str, project: str) -> dict[str, A
 def test_sigint_leaves_a_consistent_state_and_a_later_up_completes(tmp_path: Path, engine_moto: str) -> None:
     from pulumi import automation as auto
 
-    state = tmp_path / "state"
-    state.mkdir()
-    backend = f"file://{state}"
-    spec = local_spec(tmp_path, "interrupted")
-    graph = compile_spec(spec)
-    proc = _start_up(tmp_path, spec, backend, engine_moto, delay="2")
-    try:
-        _wait_for_line(proc, " created")
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
-        proc.communicate(timeout=180)
-    finally:
-        if _group_alive(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-    assert proc.returncode != 0
+    with _update_in_flight(tmp_path, "interrupted", engine_moto, delay="2") as run:
+        _wait_for_line(run.proc, " created")
+        os.killpg(run.proc.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
+        run.proc.communicate(timeout=180)
+    assert run.proc.returncode != 0
+    state, graph = run.state, run.graph
 
-    stack = stack_for(graph, tmp_path / "work", engine_moto, backend, tmp_path / "home")
+    stack = stack_for(graph, tmp_path / "work", engine_moto, run.backend, tmp_path / "home")
     deployment = _state_is_consistent(stack, engine_moto, "interrupted")
     assert len(deployment["resources"]) < len(graph.resources) + 1, "the update was not interrupted"
     pending = deployment.get("pending_operations") or []
@@ -197,13 +219,8 @@ def _pending_in(checkpoint: Path) -> bool:
 def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path, engine_moto: str) -> None:
     from pulumi import automation as auto
 
-    state = tmp_path / "state"
-    state.mkdir()
-    backend = f"file://{state}"
-    spec = local_spec(tmp_path, "killed")
-    graph = compile_spec(spec)
-    proc = _start_up(tmp_path, spec, backend, engine_moto, delay="30")
-    try:
+    with _update_in_flight(tmp_path, "killed", engine_moto, delay="30") as run:
+        state, proc = run.state, run.proc
         # the first create is in flight: it exists in moto, the stand-in waits before answering
         _wait_for_line(proc, " creating")
         _wait_for(lambda: _locks(state), 60, "the update's lock")
@@ -214,12 +231,9 @@ def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path,
         for cli in clis:
             os.kill(cli, signal.SIGKILL)
         proc.communicate(timeout=120)
-    finally:
-        if _group_alive(proc.pid):  # the killed CLI's plugins, and the program's process if it hangs on
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    graph = run.graph
 
-    stack = stack_for(graph, tmp_path / "work", engine_moto, backend, tmp_path / "home")
+    stack = stack_for(graph, tmp_path / "work", engine_moto, run.backend, tmp_path / "home")
     deployment = stack.export_stack().deployment
     pending = deployment.get("pending_operations") or []
     assert pending and {op["type"] for op in pending} == {"creating"}

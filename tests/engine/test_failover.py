@@ -16,6 +16,7 @@ import pytest
 
 from runctl_iac.engine.local import status as local_status
 from tests.cli.plan_helpers import invoke
+from tests.engine.real import local_project
 
 pytestmark = pytest.mark.engine
 
@@ -41,21 +42,9 @@ RETAINED = "volumes:\n  data:\n    size_gb: 10\n    retain: true\n"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    home = tmp_path / "home"
-    home.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    # the product does not create the state folder yet (another change makes the first command do it)
-    (work / ".runctl" / "state").mkdir(parents=True)
-    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(work / "faults.json"))
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(tmp_path / "work" / "faults.json"))
+    with local_project(tmp_path, monkeypatch) as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def write_spec(project: Path, zones: str = "us-east-1a", retained: bool = False) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,9 @@ import boto3
 import pytest
 
 from runctl_iac import staging
-from runctl_iac.compiler.graph import Graph, LaunchPlan
+from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import DiagnosticError
+from runctl_iac.engine.apply import AppliedStack
 from runctl_iac.launch import core, runs, ssm
 from runctl_iac.launch.aws import Clients
 from tests.launch.fakessm import FakeSsm
@@ -186,27 +187,13 @@ def test_wait_for_outcome_follows_logs_and_reports_the_failing_node(moto_server:
     assert "boom" in (d.hint or "")
 
 
-@dataclass(frozen=True)
-class Applied:
-    """What the engine's AppliedStack carries (runctl_iac.launch.AppliedStack is its Protocol)."""
-
-    project: str
-    stack: str
-    region: str
-    spec_path: Path
-    graph: Graph
-    launch_plan: LaunchPlan
-    outputs: dict[str, Any]
-    endpoint_url: str | None
-
-
 def test_launch_after_apply_takes_outputs_as_a_plain_mapping(
     moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clients, target, fake = _world(moto_server, tmp_path, count=1)
     graph, plan = compiled(spec(count=1, training=full_training(code="src"), volumes=True))
     monkeypatch.setattr("runctl_iac.launch.aws.clients", lambda region, endpoint: clients)
-    applied = Applied(
+    applied = AppliedStack(  # the engine's own, which launch reads through its Protocol
         "demo",
         "dev",
         "us-east-1",

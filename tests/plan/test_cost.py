@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import subprocess
-import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -327,17 +325,6 @@ def test_catalog_tables_have_source_and_date_and_exact_prices() -> None:
         assert Decimal(ebs["io1"]["iops_month"]) > 0 and Decimal(ebs["io2"]["iops_month"]) > 0
         assert Decimal(data["tables"]["s3"]["prices"][region]["standard_gb_month"]) > 0
     assert any("io2" in s for s in data["tables"]["ebs"]["simplifications"])
-
-
-def test_offline_modules_do_not_import_cloud_sdks() -> None:
-    code = (
-        "import sys\n"
-        "import runctl_iac.plan.cost, runctl_iac.plan.policy, runctl_iac.plan.config\n"
-        "import runctl_iac.prices, runctl_iac.plan.live_prices\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'pulumi', 'pulumi_aws')]\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize(
