@@ -26,6 +26,9 @@ from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import InstanceGroup, Market, PathT, SourceMap, Spec, Spot
 
 ZONE_LETTERS = "abcdef"  # AWS zone suffixes a region may have (us-east-1 has a-f)
+# stack config keys apply records the placement in (copied into the applied snapshot's `config`)
+CAPACITY_CONFIG = "runctl:capacity."  # + group: the candidate's key, type/market/zone
+VOLUME_ZONES_CONFIG = "runctl:volume-zones."  # + group: zones its retained volumes moved through
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,21 @@ def place(spec: Spec, choices: Mapping[str, Candidate]) -> Spec:
     if not choices:
         return spec
     groups = {n: placed_group(g, choices[n]) if n in choices else g for n, g in spec.instances.items()}
+    return dataclasses.replace(spec, instances=groups)
+
+
+def recorded(spec: Spec, config: Mapping[str, str]) -> Spec:
+    """`spec` as the stack's config says it is placed: each group with `capacity` on its recorded
+    candidate (candidate 1 when none is recorded) and with the zones its retained volumes moved
+    through, so that what runs after a failover is compiled and priced as it is, not as candidate 1."""
+    groups = {}
+    for name, group in spec.instances.items():
+        cand = find(group, config.get(CAPACITY_CONFIG + name, "")) if group.capacity else None
+        placed = group if cand is None else placed_group(group, cand)
+        zones = tuple(z for z in config.get(VOLUME_ZONES_CONFIG + name, "").split(",") if z)
+        if len(zones) > 1:
+            placed = dataclasses.replace(placed, zone=zones[-1], volume_zones=zones)
+        groups[name] = placed
     return dataclasses.replace(spec, instances=groups)
 
 
