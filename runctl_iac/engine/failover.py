@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from runctl_iac.engine.workspace import Target
     from runctl_iac.spec.model import InstanceGroup, Spec
 
+_INSTANCE = re.compile(r"\binstance\.([A-Za-z0-9_-]+)\.\d+\b")
 Rebuild = Callable[["Spec"], tuple["Graph", "LaunchPlan"]]
 
 
@@ -208,7 +210,7 @@ def apply_with_failover(req: ApplyRequest, ui: ApplyUI, rebuild: Rebuild, pin: i
         try:
             code = run_apply(attempt, ui)
         except CapacityError as exc:
-            refused = _culprit(plans, exc.resource)
+            refused = _culprit(plans, exc)
             if refused is None:
                 raise
             refused.tries.append(Try(refused.current.candidate, exc.reason))
@@ -250,11 +252,13 @@ def _announce(ui: ApplyUI, p: GroupFailover, resources: list[dict[str, Any]]) ->
         )
 
 
-def _culprit(plans: list[GroupFailover], resource: str) -> GroupFailover | None:
-    """The group of the refused instance (`instance.<group>.<i>`); the only group when unnamed."""
-    parts = resource.split(".")
-    if len(parts) == 3 and parts[0] == "instance":
-        return next((p for p in plans if p.group.name == parts[1]), None)
+def _culprit(plans: list[GroupFailover], exc: CapacityError) -> GroupFailover | None:
+    """The group of the refused instance (`instance.<group>.<i>`, in the error or its message); the
+    only group when none is named."""
+    texts = [exc.resource, *(d.message for d in exc.diagnostics)]
+    named = next((m.group(1) for t in texts if (m := _INSTANCE.search(t))), None)
+    if named is not None:
+        return next((p for p in plans if p.group.name == named), None)
     return plans[0] if len(plans) == 1 else None
 
 

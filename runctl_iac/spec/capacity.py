@@ -107,6 +107,11 @@ def placement_of(group: InstanceGroup) -> Candidate | None:
     )
 
 
+def in_use(group: InstanceGroup) -> Candidate | None:
+    """The candidate a group with `capacity` runs on (None for a single-type group)."""
+    return placement_of(group) if group.capacity is not None else None
+
+
 # --- semantic checks -------------------------------------------------------------------------------
 
 Clean = Callable[..., bool]

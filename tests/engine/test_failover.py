@@ -225,3 +225,53 @@ def test_move_volumes_snapshot_moves_the_data_through_a_snapshot_and_keeps_the_o
         )
         == 1
     )
+
+
+TWO_GROUPS = """\
+version: 1
+name: failover
+region: us-east-1
+target: local
+ttl: 2h
+instances:
+  worker:
+    image: al2023
+    disk_gb: 20
+    capacity:
+      types: [t3.medium, t3.large]
+      zones: [us-east-1a]
+  helper:
+    image: al2023
+    disk_gb: 20
+    capacity:
+      types: [t3.medium, m5.large]
+      zones: [us-east-1a]
+"""
+
+
+def test_every_group_fails_over_to_its_own_next_candidate(project: Path) -> None:
+    (project / "spec.yaml").write_text(TWO_GROUPS)
+    refuse(project, {"type": "t3.medium"})
+    applied = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert applied.code == 0, applied.stdout + applied.stderr
+    out = applied.stdout
+    for line in (
+        "worker: placed: t3.large on-demand in us-east-1a, candidate 2 of 2",
+        "helper: placed: m5.large on-demand in us-east-1a, candidate 2 of 2",
+    ):
+        assert line in out
+    assert out.count("  1  t3.medium on-demand in us-east-1a  InsufficientInstanceCapacity") == 2
+    names = {
+        t["Value"]: i["InstanceType"]
+        for i in live_instances(project)
+        for t in i.get("Tags", [])
+        if t["Key"] == "Name"
+    }
+    assert sorted(names.values()) == ["m5.large", "t3.large"]
+    assert any("helper" in n and t == "m5.large" for n, t in names.items())
+    # each choice is recorded: with capacity back, nothing moves
+    refuse(project)
+    again = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert again.code == 0, again.stdout + again.stderr
+    assert "no changes" in again.stdout
+    assert "trying worker on candidate 2" in again.stdout and "trying helper on candidate 2" in again.stdout
