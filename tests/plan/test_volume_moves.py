@@ -8,6 +8,7 @@ import dataclasses
 
 from runctl_iac.compiler import compile as compile_spec
 from runctl_iac.compiler.graph import Ref
+from runctl_iac.plan.capacity import placed_as_base
 from runctl_iac.plan.diff import data_loss_findings, diff_graphs
 from runctl_iac.plan.model import Action
 from runctl_iac.spec import load_spec_bytes
@@ -109,3 +110,11 @@ def test_recorded_places_each_group_on_its_recorded_candidate() -> None:
     assert (group.type, group.zone, group.volume_zones) == ("t3.large", "us-east-1b", ())
     unknown = recorded(spec(), {CAPACITY_CONFIG + "worker": "gone.type/spot/any"})
     assert unknown.instances["worker"].type == "t3.medium"  # candidate 1 when the record is stale
+
+
+def test_a_plan_against_a_moved_base_keeps_the_move() -> None:
+    base, _ = compile_spec(moved(("us-east-1a", "us-east-1b")))
+    again = placed_as_base(spec(), base)
+    assert again.instances["worker"].volume_zones == ("us-east-1a", "us-east-1b")
+    graph, _ = compile_spec(again)
+    assert not diff_graphs(base, graph).has_changes
