@@ -19,6 +19,7 @@ from runctl_iac.compiler.buckets import STAGING_KEY
 from runctl_iac.engine.local import status as local_status
 from runctl_iac.launch import runs
 from runctl_iac.launch.outputs import read_outputs
+from tests.cli.emulator import emulator_project
 from tests.cli.plan_helpers import invoke
 from tests.engine.standin.faults import interrupt
 
@@ -43,20 +44,8 @@ training:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    # the product does not create the state folder yet (another change makes the first command do it)
-    (work / ".runctl" / "state").mkdir(parents=True)
-    (work / "spec.yaml").write_text(SPEC)
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with emulator_project(tmp_path, monkeypatch, SPEC) as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def test_watch_help_has_an_example() -> None:

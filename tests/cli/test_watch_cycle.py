@@ -41,6 +41,7 @@ from runctl_iac.launch import core, runs
 from runctl_iac.launch.health import node_hourly
 from runctl_iac.spec import load_spec_bytes
 from runctl_iac.spec.capacity import candidates, place
+from tests.cli.emulator import emulator_project
 from tests.cli.plan_helpers import invoke
 from tests.engine.standin.faults import interrupt
 from tests.launch import nodehost
@@ -82,15 +83,6 @@ STATE = "cycle-dev"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    # the product does not create the state folder yet (another change makes the first command do it)
-    (work / ".runctl" / "state").mkdir(parents=True)
-    (work / "spec.yaml").write_text(SPEC)
-    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(work / "faults.json"))
     real = launch_aws.clients
 
     def with_agent(region: str, endpoint_url: str | None = None, credentials: Any = None) -> Any:
@@ -98,12 +90,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials:
         return dataclasses.replace(made, ssm=FakeSsm(delegate=made.ssm))
 
     monkeypatch.setattr(launch_aws, "clients", with_agent)
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with emulator_project(tmp_path, monkeypatch, SPEC) as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def act_as_agent(ssm: Any, instance_id: str, root: Path, endpoint: str, imds: str) -> None:

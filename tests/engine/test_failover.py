@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from runctl_iac.engine.local import status as local_status
+from tests.cli.emulator import emulator_project
 from tests.cli.plan_helpers import invoke
 from tests.engine.standin.faults import interrupt
 
@@ -43,21 +44,8 @@ RETAINED = "volumes:\n  data:\n    size_gb: 10\n    retain: true\n"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    home = tmp_path / "home"
-    home.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    # the product does not create the state folder yet (another change makes the first command do it)
-    (work / ".runctl" / "state").mkdir(parents=True)
-    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(work / "faults.json"))
-    started = invoke("local", "start")
-    assert started.code == 0, started.stderr
-    try:
+    with emulator_project(tmp_path, monkeypatch) as work:
         yield work
-    finally:
-        invoke("local", "stop")
 
 
 def write_spec(project: Path, zones: str = "us-east-1a", retained: bool = False, move: str = "never") -> None:
@@ -227,26 +215,16 @@ def test_move_volumes_snapshot_moves_the_data_through_a_snapshot_and_keeps_the_o
     )
 
 
-TWO_GROUPS = """\
-version: 1
-name: failover
-region: us-east-1
-target: local
-ttl: 2h
-instances:
-  worker:
-    image: al2023
-    disk_gb: 20
-    capacity:
-      types: [t3.medium, t3.large]
-      zones: [us-east-1a]
-  helper:
-    image: al2023
-    disk_gb: 20
-    capacity:
-      types: [t3.medium, m5.large]
-      zones: [us-east-1a]
-"""
+def group(name: str, types: str) -> str:
+    capacity = f"{{types: [{types}], zones: [us-east-1a]}}"
+    return f"  {name}:\n    image: al2023\n    disk_gb: 20\n    capacity: {capacity}\n"
+
+
+TWO_GROUPS = (
+    "version: 1\nname: failover\nregion: us-east-1\ntarget: local\nttl: 2h\ninstances:\n"
+    + group("worker", "t3.medium, t3.large")
+    + group("helper", "t3.medium, m5.large")
+)
 
 
 def test_every_group_fails_over_to_its_own_next_candidate(project: Path) -> None:

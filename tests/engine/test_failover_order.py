@@ -40,8 +40,8 @@ training:
 """
 
 
-def spec() -> Spec:
-    result = load_spec_bytes(SPEC.encode(), "spec.yaml")
+def spec(text: str = SPEC) -> Spec:
+    result = load_spec_bytes(text.encode(), "spec.yaml")
     assert result.spec is not None, result.diagnostics
     return result.spec
 

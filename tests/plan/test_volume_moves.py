@@ -11,33 +11,20 @@ from runctl_iac.compiler.graph import Ref
 from runctl_iac.plan.capacity import placed_as_base
 from runctl_iac.plan.diff import data_loss_findings, diff_graphs
 from runctl_iac.plan.model import Action
-from runctl_iac.spec import load_spec_bytes
 from runctl_iac.spec.capacity import CAPACITY_CONFIG, VOLUME_ZONES_CONFIG, recorded
 from runctl_iac.spec.model import Spec
+from tests.engine.test_failover_order import SPEC as BASE
+from tests.engine.test_failover_order import spec as base_spec
 
-SPEC = """\
-version: 1
-name: demo
-volumes:
-  data: {size_gb: 10, retain: true}
-  scratch: {size_gb: 10}
-instances:
-  worker:
-    capacity:
-      types: [t3.medium, t3.large]
-      zones: [us-east-1a, us-east-1b, us-east-1c]
-      move_volumes: snapshot
-    volumes: {data: /data, scratch: /scratch}
-training:
-  group: worker
-  run: python train.py
-"""
+# the failover unit tests' spec, its worker allowed to move its data to a third zone
+SPEC = BASE.replace(
+    "zones: [us-east-1a, us-east-1b]}", "zones: [us-east-1a, us-east-1b, us-east-1c], move_volumes: snapshot}"
+)
+assert SPEC != BASE
 
 
 def spec() -> Spec:
-    result = load_spec_bytes(SPEC.encode(), "spec.yaml")
-    assert result.spec is not None, result.diagnostics
-    return result.spec
+    return base_spec(SPEC)
 
 
 def moved(zones: tuple[str, ...]) -> Spec:
