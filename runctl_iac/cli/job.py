@@ -44,7 +44,13 @@ def job(
     from runctl_iac.launch.watch import interruption_summary
     from runctl_iac.plan.autostop import stopped_node_monthly
     from runctl_iac.plan.cost import estimate_cost
-    from runctl_iac.render.job import job_rows, render_job_json, render_job_text
+    from runctl_iac.render.job import (
+        candidate_in_use,
+        candidate_line,
+        job_rows,
+        render_job_json,
+        render_job_text,
+    )
 
     check_output(output, OutputFormat.text, OutputFormat.json)
     opened = open_stack(spec, stack, stacks_dir, local)
@@ -54,7 +60,9 @@ def job(
         run_id = runs.resolve_run(s3, bucket, run)
         statuses = runs.read_statuses(s3, bucket, run_id, len(plan.nodes))
         now = datetime.now(UTC)
-        rows = job_rows(statuses, now, node_hourly(opened.graph, opened.spec, plan))
+        hourly = node_hourly(opened.graph, opened.spec, plan)
+        rows = job_rows(statuses, now, hourly)
+        placed = candidate_in_use(opened.spec.instances[plan.group], hourly)
         warn(job_warnings(plan, statuses, now))
         manifest = runs.read_manifest(s3, bucket, run_id)
         if output is OutputFormat.json:
@@ -62,6 +70,8 @@ def job(
             if manifest.get("restarts") or manifest.get("history"):  # `runctl watch` relaunched it
                 doc["restarts"] = int(manifest.get("restarts", 0))
                 doc["interruptions"] = manifest.get("history", [])
+            if placed is not None:
+                doc["candidate"] = placed
             sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
         else:
             cost = estimate_cost(opened.graph, opened.spec)
@@ -70,6 +80,8 @@ def job(
             summary = interruption_summary(manifest)
             if summary:
                 sys.stdout.write(summary + "\n")
+            if placed is not None:
+                sys.stdout.write(candidate_line(placed) + "\n")
         return EXIT_OK
 
     raise typer.Exit(guarded(body))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -13,7 +13,7 @@ import typer
 from runctl_iac.cli.common import EXIT_OK, fail, load_compiled, warn
 
 if TYPE_CHECKING:
-    from runctl_iac.compiler.graph import Graph
+    from runctl_iac.compiler.graph import Graph, LaunchPlan
     from runctl_iac.launch.aws import Clients
     from runctl_iac.launch.core import Target
     from runctl_iac.spec.model import Spec
@@ -57,7 +57,7 @@ def open_stack(
     with `launch`, E0814 first on the local target (no machines)."""
     from runctl_iac.launch.aws import clients
     from runctl_iac.launch.core import local_cannot_run, resolve_target
-    from runctl_iac.launch.outputs import read_outputs
+    from runctl_iac.launch.outputs import read_applied_stack
 
     loaded, graph, plan, warnings = load_compiled(spec, stack, stacks_dir, local)
     warn(warnings)
@@ -66,16 +66,31 @@ def open_stack(
 
     def body() -> Opened:
         local = loaded.target == "local"
-        outputs = read_outputs(spec, graph.project, graph.stack, local=local)
-        target = resolve_target(graph.project, graph.stack, graph.region, plan, outputs)
+        outputs, config = read_applied_stack(spec, graph.project, graph.stack, local=local)
+        placed, placed_graph, placed_plan = on_recorded_candidates(loaded, config, graph, plan)
+        target = resolve_target(graph.project, graph.stack, graph.region, placed_plan, outputs)
         endpoint, credentials = None, None
         if local:
             from runctl_iac.engine.local import FAKE_CREDENTIALS, local_target
 
             endpoint, credentials = local_target(spec, graph.project, graph.stack)[1], FAKE_CREDENTIALS
-        return Opened(loaded, graph, target, clients(graph.region, endpoint, credentials))
+        return Opened(placed, placed_graph, target, clients(graph.region, endpoint, credentials))
 
     return guarded(body)
+
+
+def on_recorded_candidates(
+    spec: Spec, config: Mapping[str, str], graph: Graph, plan: LaunchPlan
+) -> tuple[Spec, Graph, LaunchPlan]:
+    """The spec compiled on the capacity candidates the last apply placed (recorded in the stack's
+    config), so that what runs after a failover is described and priced as it is, not as candidate 1."""
+    if not any(g.capacity is not None for g in spec.instances.values()):
+        return spec, graph, plan
+    from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.spec.capacity import recorded
+
+    placed = recorded(spec, config)
+    return (placed, *compile_spec(placed))
 
 
 def confirm_with(yes: bool) -> Callable[[str], bool]:

@@ -70,9 +70,10 @@ def watch(
                 )
             ]
         ) from None
-    opened = open_stack(where.spec_path, where.stack, where.stacks_dir, where.local)
-    watcher = _watcher(where, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
     while True:
+        # opened again after a recovery: the re-apply may have placed another candidate (its $/hour)
+        opened = open_stack(where.spec_path, where.stack, where.stacks_dir, where.local)
+        watcher = _watcher(where, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
         result = guarded(watcher.tick)
         say(f"run {result.run_id}: {result.verdict} (restarts {result.restarts}): {result.detail}")
         if once or result.verdict in ("succeeded", "failed", "stopped", "max-restarts", "expired"):
@@ -102,7 +103,7 @@ def _watcher(where: StackArgs, opened: Opened, max_restarts: int, retry: bool, l
         bucket=opened.target.bucket,
         owner=f"{os.environ.get('USER', 'runctl')}@{socket.gethostname()} pid {os.getpid()}",
         reapply=lambda: _reapply(where, opened),
-        relaunch=lambda outputs, run_id, restart: _relaunch(where, opened, outputs, run_id, restart),
+        relaunch=lambda outputs, run_id, restart: _relaunch(where, outputs, run_id, restart),
         max_restarts=max_restarts,
         retry_on_failure=retry,
         lease_seconds=lease,
@@ -140,16 +141,17 @@ def _reapply(where: StackArgs, opened: Opened) -> Mapping[str, Any]:
     return read_outputs(spec, opened.graph.project, opened.graph.stack, local=opened.spec.target == "local")
 
 
-def _relaunch(
-    where: StackArgs, opened: Opened, outputs: Mapping[str, Any], run_id: str, restart: int
-) -> None:
+def _relaunch(where: StackArgs, outputs: Mapping[str, Any], run_id: str, restart: int) -> None:
+    """Start the run again on the stack as the re-apply left it: on the candidate it placed now (its
+    instance type and $/hour go to the nodes and the manifest), not the one before the interruption."""
     from runctl_iac.launch.core import resolve_target, start_run
 
-    g = opened.graph
-    target = resolve_target(g.project, g.stack, g.region, opened.target.plan, outputs)
+    now = open_stack(where.spec_path, where.stack, where.stacks_dir, where.local)
+    g = now.graph
+    target = resolve_target(g.project, g.stack, g.region, now.target.plan, outputs)
     start_run(
         target,
-        opened.clients,
+        now.clients,
         spec_dir=where.spec_path.resolve().parent,
         confirm=lambda _q: True,
         report=say,

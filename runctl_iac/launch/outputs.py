@@ -61,6 +61,14 @@ def read_outputs(spec_path: Path, project: str, stack: str, *, local: bool = Fal
     """The applied stack's outputs, from the applied snapshot that `runctl apply` writes where the
     state lives (`runctl_iac.engine.snapshot.read_applied`, found through the same backend settings
     as apply; `local`: the local emulator's). E0803 when the stack was never applied."""
+    return read_applied_stack(spec_path, project, stack, local=local)[0]
+
+
+def read_applied_stack(
+    spec_path: Path, project: str, stack: str, *, local: bool = False
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(outputs, stack config) of the applied stack, as `read_outputs`; the config holds the capacity
+    candidate each group was placed on (`spec.capacity.recorded`)."""
     from runctl_iac.engine.snapshot import read_applied
     from runctl_iac.stackref import backend_for
 
@@ -70,4 +78,4 @@ def read_outputs(spec_path: Path, project: str, stack: str, *, local: bool = Fal
         raise _missing(f"stack {project}/{stack} has not been applied (no applied snapshot)", where)
     if not applied.outputs:
         raise _missing(f"the applied snapshot of {project}/{stack} holds no stack outputs", where)
-    return dict(applied.outputs)
+    return dict(applied.outputs), {str(k): str(v) for k, v in applied.config.items()}

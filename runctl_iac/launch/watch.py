@@ -18,7 +18,8 @@ on one stack never both re-apply (the engine's stack lock backs it up), records 
 the run manifest (`history`: when, which nodes, time lost since the last checkpoint and its $),
 re-applies the stack (the missing instance comes back, on the next capacity candidate when the
 first has none: `engine.failover`), and relaunches the run with the same run id and restart number
-N + 1, so the nodes restore the checkpoint and report `restart` in their status.
+N + 1, so the nodes restore the checkpoint and report `restart` in their status. A status from
+before the latest relaunch (a lower `restart`) counts as `pending` until the relaunched node reports.
 """
 
 from __future__ import annotations
@@ -93,6 +94,14 @@ def assess(
     if lost:
         return Assessment("interrupted", tuple(lost), "node(s) " + ", ".join(map(str, lost)) + " lost")
     return Assessment("running", detail="no node lost")
+
+
+def current(statuses: Sequence[NodeStatus], restarts: int) -> list[NodeStatus]:
+    """A status written before the latest relaunch (its `restart` below the run's) says nothing about
+    the relaunched node, which has not reported yet: `pending` (its instance is still checked)."""
+    return [
+        s if int(s.raw.get("restart") or 0) >= restarts else NodeStatus(s.rank, "pending") for s in statuses
+    ]
 
 
 def lost_seconds(statuses: Sequence[NodeStatus], lost: Sequence[int], now: datetime) -> float:
@@ -178,7 +187,7 @@ class Watcher:
         manifest = runs.read_manifest(self.s3, self.bucket, run_id)
         nodes = manifest.get("nodes", [])
         restarts = int(manifest.get("restarts", 0))
-        statuses = runs.read_statuses(self.s3, self.bucket, run_id, len(nodes))
+        statuses = current(runs.read_statuses(self.s3, self.bucket, run_id, len(nodes)), restarts)
         seen = assess(statuses, self.instance_states(nodes), retry_on_failure=self.retry_on_failure)
         now = self.now()
         if seen.verdict != "interrupted":

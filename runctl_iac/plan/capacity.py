@@ -24,6 +24,7 @@ from runctl_iac.spec.model import Spec
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
+    from runctl_iac.spec.model import InstanceGroup
 
 
 def capacity_costs(
@@ -110,4 +111,27 @@ def placed_as_base(spec: Spec, base: Graph | None) -> Spec:
         )
         if match is not None:
             choices[name] = dataclasses.replace(match, zone=zone) if isinstance(zone, str) else match
-    return place(spec, choices)
+    placed = place(spec, choices)
+    moved = {n: z for n, g in placed.instances.items() if len(z := _volume_zones(spec, g, base)) > 1}
+    if not moved:
+        return placed
+    groups = {n: dataclasses.replace(g, volume_zones=moved.get(n, ())) for n, g in placed.instances.items()}
+    return dataclasses.replace(placed, instances=groups)
+
+
+def _volume_zones(spec: Spec, group: InstanceGroup, base: Graph) -> tuple[str, ...]:
+    """The zones a group's retained volume moved through, as the base Graph compiled them
+    (`compiler.volumes`: the old generations' zones are literal, the newest is the group's)."""
+    from runctl_iac.compiler.volumes import moved_id, volume_id
+
+    retained = [m.volume for m in group.mounts if spec.volumes[m.volume].retain]
+    if not retained or group.zone is None:
+        return ()
+    first = volume_id(retained[0], group.name, 0)
+    zones: list[str] = []
+    while moved_id(first, len(zones) + 1) in base.resources:
+        zone = base.resources[moved_id(first, len(zones))].properties.get("availability_zone")
+        if not isinstance(zone, str):
+            return ()
+        zones.append(zone)
+    return (*zones, group.zone) if zones else ()

@@ -81,12 +81,40 @@ def diff_graphs(old: Graph | None, new: Graph) -> Changes:
         states[rid] = _direct(old_res.get(rid), new.resources.get(rid))
     _cascade_provider(old, new, states)
     _cascade_refs(new, states)
+    _move_notes(new, states)
     changes = [_finish(rid, st) for rid, st in states.items()]
     job = diff_job(old.job if old is not None else None, new.job)
     if job is not None:  # the training job (not a resource): first, as it is what a reviewer reads first
         changes.append(job)
     changes.sort(key=lambda c: (_ORDER.get(c.type, 3), c.id))
     return Changes(tuple(changes), source="offline")
+
+
+def _move_notes(new: Graph, states: dict[str, _State]) -> None:
+    """On each new EBS snapshot of a volume moved to another zone (`move_volumes: snapshot`):
+    `volume data: snapshot of volume.data.w.0 → new volume volume.data.w.0-m1 in us-east-1b; old volume
+    volume.data.w.0 kept`."""
+    for sid, st in states.items():
+        res = new.resources.get(sid)
+        if res is None or res.type != rr.SNAPSHOT_TYPE or st.action is not Action.CREATE:
+            continue
+        source = res.properties.get("volume_id")
+        made = [
+            (vid, v)
+            for vid, v in new.resources.items()
+            if v.type == rr.VOLUME_TYPE and v.properties.get("snapshot_id") == Ref(sid, "id")
+        ]
+        if not isinstance(source, Ref) or not made:
+            continue
+        vid, volume = made[0]
+        zone = volume.properties.get("availability_zone")
+        if isinstance(zone, Ref) and zone.resource in new.resources:
+            zone = new.resources[zone.resource].properties.get(zone.attr)
+        where = zone if isinstance(zone, str) else "the instance's new zone"
+        st.notes.append(
+            f"volume data: snapshot of {source.resource} → new volume {vid} in {where}; "
+            f"old volume {source.resource} kept"
+        )
 
 
 # ---- direct (per resource) differences ----
@@ -105,6 +133,11 @@ def _direct(old: Resource | None, new: Resource | None) -> _State:
         return _State(old, new, Action.REPLACE, props, [f"type changed from {old.type} to {new.type}"])
     st = _State(old, new, Action.NOOP)
     for path, o, n, secret in _leaves(old.properties, new.properties):
+        if old.options.protect and new.options.protect and rr.stays_in_zone(new.type, path, o, n):
+            st.notes.append(
+                f"stays in {n}, kept: its instance moves to another zone (move_volumes: snapshot)"
+            )
+            continue
         if rr.is_uncertain_lookup(new.type, path, o, n):
             st.uncertain.add(path)
             st.notes.append(

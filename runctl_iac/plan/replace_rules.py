@@ -33,6 +33,7 @@ from typing import Any
 PROVIDER_TYPE = "pulumi:providers:aws"
 INSTANCE_TYPE = "aws:ec2/instance:Instance"
 VOLUME_TYPE = "aws:ebs/volume:Volume"
+SNAPSHOT_TYPE = "aws:ebs/snapshot:Snapshot"
 ATTACHMENT_TYPE = "aws:ec2/volumeAttachment:VolumeAttachment"
 BUCKET_TYPE = "aws:s3/bucket:Bucket"
 
@@ -132,6 +133,11 @@ _TABLES: tuple[TypeRules, ...] = (
             "throughput": _MODIFY_VOL,
         },
         grow_only={"size"},
+    ),
+    _rules(
+        SNAPSHOT_TYPE,
+        _TF + "ec2/ebs_snapshot.go (resourceEBSSnapshot schema, ForceNew)",
+        replace={"volume_id", "description", "outpost_arn"},
     ),
     _rules(
         ATTACHMENT_TYPE,
@@ -258,6 +264,21 @@ def is_uncertain_lookup(token: str, path: str, old: Any, new: Any) -> bool:
     if not (isinstance(old, dict) and isinstance(new, dict) and "$invoke" in old and "$invoke" in new):
         return False
     return bool(old["$invoke"] == new["$invoke"] and old.get("attr") == new.get("attr"))
+
+
+def stays_in_zone(token: str, path: str, old: Any, new: Any) -> bool:
+    """A volume that stops following its instance's zone for a literal one: the instance moves on
+    (`move_volumes: snapshot`) and the volume, kept, stays where it is, with the zone the engine
+    resolved before (`compiler.volumes`). Encoded values, as for `is_uncertain_lookup`."""
+    ref = old.get("$ref") if isinstance(old, dict) else None
+    return (
+        token == VOLUME_TYPE
+        and path == "availability_zone"
+        and isinstance(ref, str)
+        and ref.startswith("instance.")
+        and ref.endswith(".availability_zone")
+        and isinstance(new, str)
+    )
 
 
 def _number(value: Any) -> Decimal | None:

@@ -9,9 +9,12 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from runctl_iac.launch.runs import CheckpointObject, NodeStatus
+
+if TYPE_CHECKING:
+    from runctl_iac.spec.model import InstanceGroup
 
 JOB_JSON_VERSION = 1
 
@@ -134,6 +137,27 @@ def render_job_text(
     if note:
         lines.append(note)
     return "\n".join(lines) + "\n"
+
+
+def candidate_in_use(group: InstanceGroup, hourly: Decimal | None) -> dict[str, Any] | None:
+    """The capacity candidate the job's group runs on (None for a single-type group), for JSON."""
+    from runctl_iac.spec.capacity import candidates, in_use
+
+    cand = in_use(group)
+    if cand is None:
+        return None
+    return {
+        "index": cand.index,
+        "total": len(candidates(group)),
+        "label": cand.label(),
+        "hourly_usd": None if hourly is None else str(hourly),
+    }
+
+
+def candidate_line(placed: dict[str, Any]) -> str:
+    """`candidate in use: m5.large on-demand in us-east-1a (3 of 3) · $0.0960/hour per node`."""
+    price = "" if placed["hourly_usd"] is None else f" · ${Decimal(placed['hourly_usd']):.4f}/hour per node"
+    return f"candidate in use: {placed['label']} ({placed['index']} of {placed['total']}){price}"
 
 
 def render_job_json(run_id: str, rows: list[dict[str, Any]]) -> str:

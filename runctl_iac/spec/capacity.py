@@ -26,6 +26,9 @@ from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import InstanceGroup, Market, PathT, SourceMap, Spec, Spot
 
 ZONE_LETTERS = "abcdef"  # AWS zone suffixes a region may have (us-east-1 has a-f)
+# stack config keys apply records the placement in (copied into the applied snapshot's `config`)
+CAPACITY_CONFIG = "runctl:capacity."  # + group: the candidate's key, type/market/zone
+VOLUME_ZONES_CONFIG = "runctl:volume-zones."  # + group: zones its retained volumes moved through
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,21 @@ def place(spec: Spec, choices: Mapping[str, Candidate]) -> Spec:
     return dataclasses.replace(spec, instances=groups)
 
 
+def recorded(spec: Spec, config: Mapping[str, str]) -> Spec:
+    """`spec` as the stack's config says it is placed: each group with `capacity` on its recorded
+    candidate (candidate 1 when none is recorded) and with the zones its retained volumes moved
+    through, so that what runs after a failover is compiled and priced as it is, not as candidate 1."""
+    groups = {}
+    for name, group in spec.instances.items():
+        cand = find(group, config.get(CAPACITY_CONFIG + name, "")) if group.capacity else None
+        placed = group if cand is None else placed_group(group, cand)
+        zones = tuple(z for z in config.get(VOLUME_ZONES_CONFIG + name, "").split(",") if z)
+        if len(zones) > 1:
+            placed = dataclasses.replace(placed, zone=zones[-1], volume_zones=zones)
+        groups[name] = placed
+    return dataclasses.replace(spec, instances=groups)
+
+
 def placement_of(group: InstanceGroup) -> Candidate | None:
     """The candidate a (placed) group is on, or None when none matches."""
     market = "spot" if group.spot is not None else "on-demand"
@@ -87,6 +105,11 @@ def placement_of(group: InstanceGroup) -> Candidate | None:
         (c for c in candidates(group) if (c.type, c.market, c.zone) == (group.type, market, group.zone)),
         None,
     )
+
+
+def in_use(group: InstanceGroup) -> Candidate | None:
+    """The candidate a group with `capacity` runs on (None for a single-type group)."""
+    return placement_of(group) if group.capacity is not None else None
 
 
 # --- semantic checks -------------------------------------------------------------------------------

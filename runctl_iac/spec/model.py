@@ -156,6 +156,9 @@ class InstanceGroup:
     mounts: tuple[Mount, ...] = ()  # from `volumes:`, in spec order
     capacity: Capacity | None = None  # None: the single `type` (and `spot`), any zone
     zone: str | None = None  # a zone the placement pins; None: the first zone offering the type
+    # zones the group's retained volumes went through (`move_volumes: snapshot`), oldest first; the
+    # last is the group's zone. Empty: never moved (`spec.capacity.recorded` fills it from the stack)
+    volume_zones: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

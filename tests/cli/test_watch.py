@@ -1,8 +1,8 @@
 """`runctl watch` from an empty folder through the real CLI, the engine and the local emulator
 (marked `engine`): apply, a launched run (its manifest and node status as the node script writes
 them), a spot interruption (stand-in fault injection), then `watch --once` ending the three ways CI
-reads from its exit code. The relaunch itself needs SSM on the nodes (not in the emulator): it is
-tested against moto in tests/launch/test_watch.py and under bash in tests/launch/test_watch_node.py.
+reads from its exit code. The relaunch, with the test acting as the SSM agent the emulator lacks,
+is in tests/cli/test_watch_cycle.py; the node script under bash in tests/launch/test_watch_node.py.
 """
 
 from __future__ import annotations

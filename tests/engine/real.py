@@ -32,14 +32,16 @@ def local_project(
     tmp_path: Path, monkeypatch: Any, files: dict[str, str] | None = None, example: str | None = None
 ) -> Iterator[Path]:
     """A user's empty folder (no git, no runctl.toml, an empty HOME) holding `files` and a copy of
-    `examples/<example>`, with the stand-in plugin on PATH and `runctl local start` running; the
-    emulator is stopped on the way out."""
+    `examples/<example>`, with the stand-in plugin on PATH, its fault file at `faults.json` (absent:
+    no faults; tests/engine/standin/faults.py) and `runctl local start` running; the emulator is
+    stopped on the way out."""
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(work / "faults.json"))
     for name, text in (files or {}).items():
         (work / name).write_text(text)
     if example is not None:

@@ -17,6 +17,7 @@ import pytest
 from runctl_iac.engine.local import status as local_status
 from tests.cli.plan_helpers import invoke
 from tests.engine.real import local_project
+from tests.engine.standin.faults import interrupt
 
 pytestmark = pytest.mark.engine
 
@@ -35,6 +36,7 @@ instances:
       types: [t3.medium, t3.large, m5.large]
       zones: [{zones}]
       market: [on-demand]
+      move_volumes: {move}
 {mounts}
 """
 RETAINED = "volumes:\n  data:\n    size_gb: 10\n    retain: true\n"
@@ -42,15 +44,15 @@ RETAINED = "volumes:\n  data:\n    size_gb: 10\n    retain: true\n"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None) -> Iterator[Path]:
-    monkeypatch.setenv("RUNCTL_STANDIN_FAULTS", str(tmp_path / "work" / "faults.json"))
     with local_project(tmp_path, monkeypatch) as work:
         yield work
 
 
-def write_spec(project: Path, zones: str = "us-east-1a", retained: bool = False) -> None:
+def write_spec(project: Path, zones: str = "us-east-1a", retained: bool = False, move: str = "never") -> None:
     text = SPEC.format(
         volumes=RETAINED if retained else "",
         zones=zones,
+        move=move,
         mounts="    volumes:\n      data: /data\n" if retained else "",
     )
     (project / "spec.yaml").write_text(text)
@@ -150,3 +152,104 @@ def test_a_retained_volume_pins_the_zone(project: Path) -> None:
     )
     volumes = ec2(project).describe_volumes(Filters=[{"Name": "size", "Values": ["10"]}])["Volumes"]
     assert [v["AvailabilityZone"] for v in volumes] == ["us-east-1a"]
+
+
+def test_move_volumes_snapshot_moves_the_data_through_a_snapshot_and_keeps_the_old_volume(
+    project: Path,
+) -> None:
+    write_spec(project, zones="us-east-1a, us-east-1b", retained=True, move="snapshot")
+    first = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert first.code == 0, first.stdout + first.stderr
+    client = ec2(project)
+    [old] = client.describe_volumes(Filters=[{"Name": "size", "Values": ["10"]}])["Volumes"]
+    assert old["AvailabilityZone"] == "us-east-1a"
+    # the instance is interrupted and us-east-1a has no capacity left: every candidate there fails,
+    # then the data moves to us-east-1b
+    [lost] = live_instances(project)
+    interrupt(client, lost["InstanceId"])
+    refuse(project, {"zone": "us-east-1a"})
+    moved = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert moved.code == 0, moved.stdout + moved.stderr
+    out = moved.stdout
+    assert (
+        f"volume data: snapshot snap-… of {old['VolumeId']} → new volume in us-east-1b; "
+        f"old volume {old['VolumeId']} kept in us-east-1a"
+    ) in out
+    assert "worker: placed: t3.medium on-demand in us-east-1b, candidate 2 of 6" in out
+    for line in (
+        "1  t3.medium on-demand in us-east-1a  InsufficientInstanceCapacity",
+        "2  t3.medium on-demand in us-east-1b  placed",
+    ):
+        assert line in out
+    # moto: a snapshot of the old volume, a new volume from it in us-east-1b attached, the old one kept
+    [snap] = client.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [old["VolumeId"]]}])[
+        "Snapshots"
+    ]
+    volumes = {
+        v["VolumeId"]: v
+        for v in client.describe_volumes(Filters=[{"Name": "size", "Values": ["10"]}])["Volumes"]
+    }
+    assert set(volumes) == {
+        old["VolumeId"],
+        *[v for v in volumes if volumes[v].get("SnapshotId") == snap["SnapshotId"]],
+    }
+    [new] = [v for v in volumes.values() if v.get("SnapshotId") == snap["SnapshotId"]]
+    assert new["AvailabilityZone"] == "us-east-1b"
+    assert volumes[old["VolumeId"]]["AvailabilityZone"] == "us-east-1a"
+    [inst] = live_instances(project)
+    assert inst["Placement"]["AvailabilityZone"] == "us-east-1b"
+    assert [a["InstanceId"] for a in new["Attachments"]] == [inst["InstanceId"]]
+    assert volumes[old["VolumeId"]]["Attachments"] == []
+    # the move is kept: with capacity back, the next apply changes nothing (no second snapshot)
+    refuse(project)
+    again = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert again.code == 0, again.stdout + again.stderr
+    assert "no changes" in again.stdout
+    assert (
+        len(
+            client.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [old["VolumeId"]]}])[
+                "Snapshots"
+            ]
+        )
+        == 1
+    )
+
+
+def group(name: str, types: str) -> str:
+    capacity = f"{{types: [{types}], zones: [us-east-1a]}}"
+    return f"  {name}:\n    image: al2023\n    disk_gb: 20\n    capacity: {capacity}\n"
+
+
+TWO_GROUPS = (
+    "version: 1\nname: failover\nregion: us-east-1\ntarget: local\nttl: 2h\ninstances:\n"
+    + group("worker", "t3.medium, t3.large")
+    + group("helper", "t3.medium, m5.large")
+)
+
+
+def test_every_group_fails_over_to_its_own_next_candidate(project: Path) -> None:
+    (project / "spec.yaml").write_text(TWO_GROUPS)
+    refuse(project, {"type": "t3.medium"})
+    applied = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert applied.code == 0, applied.stdout + applied.stderr
+    out = applied.stdout
+    for line in (
+        "worker: placed: t3.large on-demand in us-east-1a, candidate 2 of 2",
+        "helper: placed: m5.large on-demand in us-east-1a, candidate 2 of 2",
+    ):
+        assert line in out
+    assert out.count("  1  t3.medium on-demand in us-east-1a  InsufficientInstanceCapacity") == 2
+    names = {
+        t["Value"]: i["InstanceType"]
+        for i in live_instances(project)
+        for t in i.get("Tags", [])
+        if t["Key"] == "Name"
+    }
+    assert sorted(names.values()) == ["m5.large", "t3.large"]
+    assert any("helper" in n and t == "m5.large" for n, t in names.items())
+    # each choice is recorded: with capacity back, nothing moves
+    refuse(project)
+    again = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert again.code == 0, again.stdout + again.stderr
+    assert "no changes" in again.stdout
+    assert "trying worker on candidate 2" in again.stdout and "trying helper on candidate 2" in again.stdout

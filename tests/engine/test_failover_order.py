@@ -3,11 +3,20 @@ and which AWS errors fail over (engine/failover.py, engine/errors.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.engine.errors import CapacityError, capacity_reason, engine_error
-from runctl_iac.engine.failover import Try, failover_group, retained_zones, tries_table, try_order
+from runctl_iac.engine.failover import (
+    Try,
+    failover_groups,
+    plan_group,
+    tries_table,
+    try_order,
+    volume_chain,
+)
 from runctl_iac.spec import load_spec_bytes
 from runctl_iac.spec.capacity import candidates
 from runctl_iac.spec.model import Spec
@@ -31,15 +40,15 @@ training:
 """
 
 
-def spec() -> Spec:
-    result = load_spec_bytes(SPEC.encode(), "spec.yaml")
+def spec(text: str = SPEC) -> Spec:
+    result = load_spec_bytes(text.encode(), "spec.yaml")
     assert result.spec is not None, result.diagnostics
     return result.spec
 
 
-def test_the_training_group_fails_over_and_the_order_starts_at_the_recorded_candidate() -> None:
-    group = failover_group(spec())
-    assert group is not None and group.name == "worker"
+def test_every_group_fails_over_the_training_group_first_and_the_order_starts_at_the_recorded_one() -> None:
+    assert [g.name for g in failover_groups(spec())] == ["worker", "helper"]
+    group = spec().instances["worker"]
     assert [c.index for c in try_order(group, None, None)] == [1, 2, 3, 4]
     assert [c.index for c in try_order(group, "t3.large/on-demand/us-east-1a", None)] == [3, 4, 1, 2]
     assert [c.index for c in try_order(group, "gone.type/spot/any", None)] == [1, 2, 3, 4]
@@ -54,24 +63,51 @@ def test_candidate_out_of_range_is_e0721() -> None:
     assert (d.code, d.message) == ("E0724", "--candidate 5: worker has 4 candidate(s)")
 
 
-def test_retained_zones_reads_only_the_groups_retained_volumes_from_state() -> None:
+def volume(rid: str, zone: str) -> dict[str, object]:
+    return {
+        "urn": f"urn:pulumi:dev::demo::aws:ebs/volume:Volume::{rid}",
+        "id": "vol-" + rid.replace(".", ""),
+        "outputs": {"availabilityZone": zone},
+    }
+
+
+STATE = [
+    volume("volume.data.worker.0", "us-east-1b"),
+    volume("volume.scratch.worker.0", "us-east-1a"),
+    {
+        "urn": "urn:pulumi:dev::demo::aws:ec2/instance:Instance::instance.worker.0",
+        "outputs": {"availabilityZone": "us-east-1b"},
+    },
+]
+
+
+def test_the_volume_chain_reads_only_the_groups_retained_volumes_and_their_moves() -> None:
     s = spec()
-    resources = [
-        {
-            "urn": "urn:pulumi:dev::demo::aws:ebs/volume:Volume::volume.data.worker.0",
-            "outputs": {"availabilityZone": "us-east-1b"},
-        },
-        {
-            "urn": "urn:pulumi:dev::demo::aws:ebs/volume:Volume::volume.scratch.worker.0",
-            "outputs": {"availabilityZone": "us-east-1a"},
-        },
-        {
-            "urn": "urn:pulumi:dev::demo::aws:ec2/instance:Instance::instance.worker.0",
-            "outputs": {"availabilityZone": "us-east-1b"},
-        },
+    assert volume_chain(s, s.instances["worker"], STATE)[0] == ("us-east-1b",)
+    assert volume_chain(s, s.instances["helper"], STATE) == ((), {})
+    moved = [*STATE, volume("volume.data.worker.0-m1", "us-east-1a")]
+    zones, latest = volume_chain(s, s.instances["worker"], moved)
+    assert zones == ("us-east-1b", "us-east-1a") and latest["id"] == "vol-volumedataworker0-m1"
+
+
+def test_the_retained_volumes_zone_first_then_other_zones_only_with_move_volumes_snapshot() -> None:
+    s = spec()
+    worker = s.instances["worker"]
+    order = try_order(worker, None, None)
+    never = plan_group(s, worker, order, STATE, {})
+    assert [(o.candidate.index, o.volume_zones) for o in never.options] == [(2, ()), (4, ())]
+    assert [t.outcome for t in never.tries] == [
+        "skipped: retained volume volume.data.worker.0 is in us-east-1b (move_volumes: never)"
+    ] * 2
+    assert worker.capacity is not None
+    moving = replace(worker, capacity=replace(worker.capacity, move_volumes="snapshot"))
+    snap = plan_group(s, moving, order, STATE, {"t3.large/on-demand/us-east-1b": "over budget"})
+    assert [(o.candidate.index, o.volume_zones) for o in snap.options] == [
+        (2, ()),
+        (1, ("us-east-1b", "us-east-1a")),
+        (3, ("us-east-1b", "us-east-1a")),
     ]
-    assert retained_zones(s, s.instances["worker"], resources) == {"volume.data.worker.0": "us-east-1b"}
-    assert retained_zones(s, s.instances["helper"], resources) == {}
+    assert [(t.candidate.index, t.outcome) for t in snap.tries] == [(4, "skipped: over budget")]
 
 
 def test_the_table_of_tries() -> None:

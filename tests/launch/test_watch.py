@@ -159,3 +159,16 @@ def test_interruption_summary_for_runctl_job() -> None:
     assert interruption_summary(manifest) == (
         "restarts: 2 · time lost to interruptions: 13m05s · ~$0.22 · on g5.xlarge"
     )
+
+
+def test_a_status_from_before_the_relaunch_is_not_a_new_interruption(moto_server: str) -> None:
+    """Right after a relaunch the node still shows the previous restart's `interrupted` until the new
+    node reports: while its (new) instance runs, that is `running`, not another recovery."""
+    stack = Stack(moto_server, nodes=1)
+    manifest = runs.read_manifest(stack.s3, stack.bucket, stack.run_id)
+    runs.write_manifest(stack.s3, stack.bucket, stack.run_id, {**manifest, "restarts": 1})
+    stack.report(0, "interrupted", restart=0)
+    tick = stack.watcher().tick()
+    assert (tick.verdict, tick.restarts) == ("running", 1) and stack.calls == []
+    stack.report(0, "interrupted", restart=1)  # the relaunched node was interrupted too
+    assert stack.watcher().tick().verdict == "recovered"

@@ -32,13 +32,15 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from runctl_iac.plan.replace_rules import forces_replacement
-from tests.engine.standin import ec2, iam, s3
+from tests.engine.standin import ebs, ec2, iam, s3
 from tests.engine.standin.aws import Aws, invoke
 from tests.engine.standin.base import Handler, Props, tags_all
 from tests.engine.standin.wire import Secret, changed, from_struct, is_unknown, to_struct
 
 VERSION = importlib.metadata.version("pulumi_aws")
-HANDLERS: dict[str, Handler] = {cls.token: cls() for cls in (*ec2.HANDLERS, *s3.HANDLERS, *iam.HANDLERS)}
+HANDLERS: dict[str, Handler] = {
+    cls.token: cls() for cls in (*ec2.HANDLERS, *ebs.HANDLERS, *s3.HANDLERS, *iam.HANDLERS)
+}
 Diff = provider_pb2.DiffResponse
 Kind = provider_pb2.PropertyDiff.Kind
 
