@@ -27,6 +27,8 @@ class StackStatus:
     hourly_usd: Decimal | None = None
     spent_since_update_usd: Decimal | None = None
     last_update: dict[str, Any] | None = None
+    region: str | None = None  # the applied Graph's (None: never applied)
+    staging_key: str | None = None  # the staging bucket's key in `outputs.buckets` (None: no training)
 
     def to_json(self) -> dict[str, Any]:
         last = None
@@ -57,6 +59,7 @@ def _name(urn: str) -> str:
 
 
 def stack_status(target: Target, now: datetime | None = None) -> StackStatus:
+    from runctl_iac.compiler.buckets import graph_staging_key
     from runctl_iac.plan.cost import estimate_cost, round_usd
 
     now = now or datetime.now(UTC)
@@ -84,6 +87,8 @@ def stack_status(target: Target, now: datetime | None = None) -> StackStatus:
         st.expires_in_seconds = int((expiry - now).total_seconds())
     st.last_update = driver.last_update(handle)
     applied = snapshot.read_applied(target.project, target.stack, target.backend)
+    if applied is not None:
+        st.region, st.staging_key = applied.graph.region, graph_staging_key(applied.graph)
     if applied is not None and st.resources:
         st.hourly_usd = round_usd(estimate_cost(applied.graph, None).hourly_usd)
         end = (st.last_update or {}).get("end_time")

@@ -235,11 +235,14 @@ def latest_run_spend(s3: Any, bucket: str) -> RunSpend | None:
     return RunSpend(run_id, total, tuple(s.rank for s in statuses if s.autostop))
 
 
-def stack_run_spend(outputs: dict[str, Any], env: dict[str, str]) -> RunSpend | None:
-    """`latest_run_spend` for an applied stack (its `_staging` bucket; `env`: the local target's
-    endpoint and fake credentials). None: no staging bucket, no run, or AWS could not be read."""
-    bucket = (outputs.get("buckets") or {}).get("_staging")
-    if not isinstance(bucket, str):
+def stack_run_spend(outputs: dict[str, Any], env: dict[str, str], staging_key: str | None) -> RunSpend | None:
+    """`latest_run_spend` for an applied stack, from its staging bucket (`outputs.staging_bucket`:
+    the spec's `training.staging_bucket` or runctl's own, where the nodes write); `env`: the local
+    target's endpoint and fake credentials. None: no staging bucket, no run, or AWS could not be read."""
+    from runctl_iac.launch.outputs import staging_bucket
+
+    bucket = staging_bucket(outputs, staging_key)
+    if bucket is None:
         return None
     import boto3
 

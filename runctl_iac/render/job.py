@@ -190,3 +190,12 @@ def run_spend_line(spend: Any) -> str:
     stopped = ", ".join(str(r) for r in spend.autostopped)
     tail = f"; autostopped node(s): {stopped}" if stopped else ""
     return f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats){tail}\n"
+
+
+def stopped_cost_line(stopped: Any) -> str:
+    """`runctl status`: the stack's stopped instances and their EBS $/month (launch.stopped.StoppedCost)."""
+    if stopped is None:
+        return ""
+    month = "unknown" if stopped.monthly_usd is None else f"${stopped.monthly_usd:.2f}/month"
+    ids = ", ".join(stopped.instances)
+    return f"stopped instances ({ids}): still {month} for their EBS volumes; `runctl apply` starts them\n"

@@ -72,6 +72,22 @@ def stopped_at(instance: dict[str, Any]) -> dt.datetime | None:
     return dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
 
 
+def _ebs_ids(instance: dict[str, Any]) -> list[str]:
+    """The EBS volumes attached to an instance (DescribeInstances BlockDeviceMappings)."""
+    return [m["Ebs"]["VolumeId"] for m in instance.get("BlockDeviceMappings", []) if m.get("Ebs")]
+
+
+def _volume_details(vol: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": vol.get("VolumeType"),
+        "size_gb": vol.get("Size"),
+        "iops": vol.get("Iops"),
+        "throughput": vol.get("Throughput"),
+        "state": vol.get("State"),
+        "attached_to": [a["InstanceId"] for a in vol.get("Attachments", [])],
+    }
+
+
 def _when(moment: dt.datetime | None) -> str | None:
     return None if moment is None else rfc3339(moment)
 
@@ -151,7 +167,7 @@ class _Discovery:
     def _instances(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
     ) -> list[ManagedResource]:
-        out = []
+        found = []
         for chunk in _chunks(sorted(index), CHUNK):
             pages = ec2.get_paginator("describe_instances").paginate(
                 Filters=[{"Name": "instance-id", "Values": chunk}]
@@ -160,27 +176,48 @@ class _Discovery:
                 for reservation in page.get("Reservations", []):
                     for inst in reservation.get("Instances", []):
                         state = inst.get("State", {}).get("Name", "")
-                        if state in GONE_STATES or inst["InstanceId"] not in index:
-                            continue
-                        arn, tags = index[inst["InstanceId"]]
-                        details = {
-                            "type": inst.get("InstanceType"),
-                            "state": state,
-                            "spot": inst.get("InstanceLifecycle") == "spot",
-                            "stopped_at": _when(stopped_at(inst)) if state == "stopped" else None,
-                        }
-                        out.append(
-                            ManagedResource(
-                                Kind.INSTANCE,
-                                inst["InstanceId"],
-                                region,
-                                _tags(inst.get("Tags")) or tags,
-                                parse_time(inst.get("LaunchTime")),
-                                arn,
-                                details,
-                            )
-                        )
+                        if state not in GONE_STATES and inst["InstanceId"] in index:
+                            found.append(inst)
+        kept = self._kept_volumes(ec2, [i for i in found if i["State"]["Name"] == "stopped"])
+        out = []
+        for inst in found:
+            state = inst["State"]["Name"]
+            arn, tags = index[inst["InstanceId"]]
+            details = {
+                "type": inst.get("InstanceType"),
+                "state": state,
+                "spot": inst.get("InstanceLifecycle") == "spot",
+                "stopped_at": _when(stopped_at(inst)) if state == "stopped" else None,
+            }
+            if state == "stopped":  # what it still bills: its EBS volumes, root disk included
+                details["volumes"] = [kept[v] for v in _ebs_ids(inst) if v in kept]
+            out.append(
+                ManagedResource(
+                    Kind.INSTANCE,
+                    inst["InstanceId"],
+                    region,
+                    _tags(inst.get("Tags")) or tags,
+                    parse_time(inst.get("LaunchTime")),
+                    arn,
+                    details,
+                )
+            )
         return out
+
+    @staticmethod
+    def _kept_volumes(ec2: Any, stopped: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The EBS volumes attached to stopped instances (a root disk may carry no runctl tag), by id."""
+        ids = sorted({v for inst in stopped for v in _ebs_ids(inst)})
+        kept: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids, CHUNK):
+            pages = ec2.get_paginator("describe_volumes").paginate(
+                Filters=[{"Name": "volume-id", "Values": chunk}]
+            )
+            for page in pages:
+                kept.update(
+                    {v["VolumeId"]: {"id": v["VolumeId"], **_volume_details(v)} for v in page["Volumes"]}
+                )
+        return kept
 
     def _volumes(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
@@ -195,14 +232,6 @@ class _Discovery:
                     if vol["VolumeId"] not in index or vol.get("State") == "deleted":
                         continue
                     arn, tags = index[vol["VolumeId"]]
-                    details = {
-                        "type": vol.get("VolumeType"),
-                        "size_gb": vol.get("Size"),
-                        "iops": vol.get("Iops"),
-                        "throughput": vol.get("Throughput"),
-                        "state": vol.get("State"),
-                        "attached_to": [a["InstanceId"] for a in vol.get("Attachments", [])],
-                    }
                     out.append(
                         ManagedResource(
                             Kind.VOLUME,
@@ -211,7 +240,7 @@ class _Discovery:
                             _tags(vol.get("Tags")) or tags,
                             parse_time(vol.get("CreateTime")),
                             arn,
-                            details,
+                            _volume_details(vol),
                         )
                     )
         return out

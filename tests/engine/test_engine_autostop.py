@@ -1,8 +1,9 @@
 """Autostop through the real Pulumi CLI against the local emulator (marked `engine`).
 
 The compiled shutdown behaviour reaches EC2; an instance stopped as autostop leaves it (moto
-StopInstances) is started again by `runctl apply`, which says so, replaces nothing and finds no
-data loss.
+StopInstances) is no drift for `runctl refresh`, which says it is stopped (the stand-in reads its
+`instanceState` back as pulumi-aws does), and is started again by `runctl apply`, which says so,
+keeps its instance id, replaces nothing and finds no data loss.
 """
 
 from __future__ import annotations
@@ -102,9 +103,16 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             "autostopped node(s): 0, 1" in shown.stdout
         ), shown.stdout + shown.stderr
         assert set(_states(ec2, ids).values()) == {"stopped"}
-        drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")  # stopped is expected: no drift
+        # the stand-in reads `instanceState` back as pulumi-aws does: stopped is expected, not drift
+        drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")
         assert drift.code == 0, drift.stdout + drift.stderr
-        assert "drift in" not in drift.stdout  # (the stand-in reports no state change; see test_autostop.py)
+        assert drift.stdout.startswith(
+            "stopped (autostop, expected): instance.worker.0, instance.worker.1; "
+            "`runctl apply` starts them again\nno drift: autostop-demo/dev matches its state"
+        ), drift.stdout
+        found = invoke("refresh", "spec.yaml", "--output", "json").json()
+        assert (found["drift"], found["changes"]) == (False, [])
+        assert found["stopped"] == ["instance.worker.0", "instance.worker.1"]
 
         planned = invoke("plan", "spec.yaml", "--engine")
         assert planned.code == 0, planned.stdout + planned.stderr
