@@ -161,3 +161,7 @@ def test_status_reads_the_spend_from_the_specs_own_staging_bucket(
     doc = invoke("status", "spec.yaml", "--output", "json").json()
     assert doc["latest_run"] == {"run_id": run_id, "spent_usd": "4.75", "autostopped_nodes": []}
     assert doc["stopped"] is None  # the fake's instances are not in EC2: none stopped
+    job = invoke("job", "spec.yaml", "--output", "json")  # the launch's own resolution: the same bucket
+    assert job.code == 0, job.stderr
+    assert job.json()["run_id"] == run_id
+    assert [(n["cost_usd"], n["cost_source"]) for n in job.json()["nodes"]] == [("3.25", "heartbeat")]

@@ -9,12 +9,14 @@ keeps its instance id, replaces nothing and finds no data loss.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from runctl_iac.prices import load_catalog_json
 from tests.cli.plan_helpers import invoke
 
 SPEC = """\
@@ -102,6 +104,20 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             "latest run 20261206T100000Z-abcdef: $2.00 spent (from the nodes' heartbeats); "
             "autostopped node(s): 0, 1" in shown.stdout
         ), shown.stdout + shown.stderr
+        # what the stopped nodes still cost: their EBS volumes (root disks and scratch copies)
+        volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": ids}])["Volumes"]
+        rates = load_catalog_json()["tables"]["ebs"]["prices"]["us-east-1"]
+        month = sum((Decimal(rates[v["VolumeType"]]["gb_month"]) * v["Size"] for v in volumes), Decimal(0))
+        assert len(volumes) == 4 and month > 0
+        assert (
+            f"stopped instances ({', '.join(ids)}): still ${month:.2f}/month for their EBS volumes"
+            in shown.stdout
+        ), shown.stdout
+        listed = invoke("resources", "--local", "--output", "json")
+        assert listed.code == 0, listed.stderr
+        (row,) = [s for s in listed.json()["stacks"] if s["stack"] == "dev"]
+        assert (row["stopped_instances"], Decimal(row["stopped_monthly_usd"])) == (2, month)
+        assert row["latest_run"]["spent_usd"] == "2.00"
         assert set(_states(ec2, ids).values()) == {"stopped"}
         # the stand-in reads `instanceState` back as pulumi-aws does: stopped is expected, not drift
         drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")
