@@ -14,6 +14,7 @@ from typing import Any
 from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.cost import format_usd
 from runctl_iac.render.cost import decimal_str, hourly
+from runctl_iac.render.job import spend_text
 from runctl_iac.teardown.gc import GcPlan, Kept
 from runctl_iac.teardown.model import ORDER, ManagedResource, rfc3339
 from runctl_iac.teardown.prices import is_spot
@@ -140,10 +141,8 @@ def _stack_notes(
     notes = []
     if key in stopped:
         notes.append(f"stopped instances: {_monthly(stopped[key])} (EBS)")
-    run = spend.get(key)
-    if run is not None:
-        spent = UNKNOWN if run.spent_usd is None else format_usd(run.spent_usd)
-        notes.append(f"latest run {run.run_id}: {spent} spent (heartbeats)")
+    if key in spend:
+        notes.append(spend_text(spend[key]))
     return "; ".join(notes)
 
 

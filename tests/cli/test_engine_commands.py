@@ -149,17 +149,24 @@ def test_status_reads_the_spend_from_the_specs_own_staging_bucket(
     bucket = doc["outputs"]["buckets"]["results"]
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
     s3.create_bucket(Bucket=bucket)
-    run_id = "20261206T090000Z-0a1b2c"
-    for rank, spent in ((0, "3.25"), (1, "1.5")):
+    earlier, run_id = "20261205T090000Z-0f0f0f", "20261206T090000Z-0a1b2c"
+    for run, rank, spent in ((earlier, 0, "10"), (run_id, 0, "3.25"), (run_id, 1, "1.5")):
         status = {"state": "running", "spend": {"usd": spent, "source": "estimate"}}
         s3.put_object(
-            Bucket=bucket, Key=f"runs/{run_id}/node-{rank}/status.json", Body=json.dumps(status).encode()
+            Bucket=bucket, Key=f"runs/{run}/node-{rank}/status.json", Body=json.dumps(status).encode()
         )
     shown = invoke("status", "spec.yaml")
     assert shown.code == 0, shown.stderr
-    assert f"latest run {run_id}: $4.75 spent (from the nodes' heartbeats)\n" in shown.stdout
+    assert f"latest run {run_id}: $4.75 spent (from the nodes' heartbeats); 2 runs: $14.75\n" in shown.stdout
     doc = invoke("status", "spec.yaml", "--output", "json").json()
-    assert doc["latest_run"] == {"run_id": run_id, "spent_usd": "4.75", "autostopped_nodes": []}
+    assert doc["latest_run"] == {
+        "run_id": run_id,
+        "spent_usd": "4.75",
+        "autostopped_nodes": [],
+        "runs": 2,
+        "stack_spent_usd": "14.75",
+        "stack_spent_partial": False,
+    }
     assert doc["stopped"] is None  # the fake's instances are not in EC2: none stopped
     job = invoke("job", "spec.yaml", "--output", "json")  # the launch's own resolution: the same bucket
     assert job.code == 0, job.stderr

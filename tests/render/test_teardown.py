@@ -171,7 +171,11 @@ def test_resources_show_what_stopped_instances_still_cost_and_the_runs_spend() -
             PricedResource(unknown, Decimal(0), None),
             PricedResource(KEPT, Decimal(0)),
         ],
-        spend={("llama", "dev"): RunSpend("20261127T090000Z-abcdef", Decimal("41.5"), (0,))},
+        spend={
+            ("llama", "dev"): RunSpend(
+                "20261127T090000Z-abcdef", Decimal("41.5"), (0,), Decimal("97.25"), runs=3, stack_partial=True
+            )
+        },
     )
     check_golden("resources-stopped.txt", render_resources_text(listing))
     doc = json.loads(render_resources_json(listing))
@@ -196,6 +200,9 @@ def test_resources_show_what_stopped_instances_still_cost_and_the_runs_spend() -
                 "run_id": "20261127T090000Z-abcdef",
                 "spent_usd": "41.50",
                 "autostopped_nodes": [0],
+                "runs": 3,
+                "stack_spent_usd": "97.25",
+                "stack_spent_partial": True,
             },
         },
     ]

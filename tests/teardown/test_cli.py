@@ -150,7 +150,14 @@ def test_resources_price_what_stopped_instances_keep_and_show_the_runs_spend(
     assert sorted(v["id"] for v in row["details"]["volumes"]) == sorted(v["VolumeId"] for v in kept)
     (stack,) = doc["stacks"]
     assert (stack["stopped_instances"], Decimal(stack["stopped_monthly_usd"])) == (1, month)
-    assert stack["latest_run"] == {"run_id": run_id, "spent_usd": "12.50", "autostopped_nodes": [0]}
+    assert stack["latest_run"] == {
+        "run_id": run_id,
+        "spent_usd": "12.50",
+        "autostopped_nodes": [0],
+        "runs": 1,
+        "stack_spent_usd": "12.50",
+        "stack_spent_partial": False,
+    }
     text = invoke("resources", "--project", project).stdout
     assert f"  {project}/idle  {instance}  " in text and f"${month:,.2f}/month" in text
-    assert f"latest run {run_id}: $12.50 spent (heartbeats)" in text
+    assert f"latest run {run_id}: $12.50 spent (from the nodes' heartbeats)\n" in text
