@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from runctl_iac.teardown.aws import WORKERS, AwsError, Clients, as_aws_error, error_code, short_error
-from runctl_iac.teardown.ec2_read import CHUNK, chunks, read_instances, read_volumes, tag_dict
+from runctl_iac.teardown.ec2_read import chunks, described, read_instances, read_volumes, tag_dict
 from runctl_iac.teardown.model import (
     GLOBAL_REGION,
     MANAGED_BY,
@@ -75,6 +75,14 @@ def _wanted(tags: dict[str, str], project: str | None, stack: str | None) -> boo
     )
 
 
+def _indexed(
+    kind: Kind, rid: str, region: str, index: dict[str, tuple[str, dict[str, str]]], details: dict[str, Any]
+) -> ManagedResource:
+    """A resource whose tags and ARN come from the tag index (AWS does not say when it was made)."""
+    arn, tags = index[rid]
+    return ManagedResource(kind, rid, region, tags, None, arn, details)
+
+
 class _Discovery:
     def __init__(self, clients: Clients, project: str | None, stack: str | None) -> None:
         self.clients = clients
@@ -123,21 +131,18 @@ class _Discovery:
     def _security_groups(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
     ) -> list[ManagedResource]:
-        out = []
-        for chunk in chunks(sorted(index), CHUNK):
-            pages = ec2.get_paginator("describe_security_groups").paginate(
-                Filters=[{"Name": "group-id", "Values": chunk}]
+        return [
+            _indexed(
+                Kind.SECURITY_GROUP,
+                sg["GroupId"],
+                region,
+                index,
+                {"name": sg.get("GroupName"), "vpc": sg.get("VpcId")},
             )
-            for page in pages:
-                for sg in page.get("SecurityGroups", []):
-                    if sg["GroupId"] not in index:
-                        continue
-                    arn, tags = index[sg["GroupId"]]
-                    details = {"name": sg.get("GroupName"), "vpc": sg.get("VpcId")}
-                    out.append(
-                        ManagedResource(Kind.SECURITY_GROUP, sg["GroupId"], region, tags, None, arn, details)
-                    )
-        return out
+            for page in described(ec2, "describe_security_groups", "group-id", index)
+            for sg in page.get("SecurityGroups", [])
+            if sg["GroupId"] in index
+        ]
 
     def _placement_groups(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
@@ -152,15 +157,7 @@ class _Discovery:
             self._unsupported(exc, f"placement groups in {region}")
             return []
         return [
-            ManagedResource(
-                Kind.PLACEMENT_GROUP,
-                g["GroupName"],
-                region,
-                index[g["GroupName"]][1],
-                None,
-                index[g["GroupName"]][0],
-                {"strategy": g.get("Strategy")},
-            )
+            _indexed(Kind.PLACEMENT_GROUP, g["GroupName"], region, index, {"strategy": g.get("Strategy")})
             for g in groups
             if g["GroupName"] in index and g.get("State") not in ("deleted", "deleting")
         ]

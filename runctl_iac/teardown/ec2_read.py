@@ -62,18 +62,21 @@ def _when(moment: dt.datetime | None) -> str | None:
     return None if moment is None else rfc3339(moment)
 
 
+def described(ec2: Any, operation: str, filter_name: str, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Every page an EC2 Describe* call answers for these ids, CHUNK ids a call (a filter, not the
+    ids themselves: an id EC2 no longer knows is left out, not an error)."""
+    for chunk in chunks(sorted(ids), CHUNK):
+        yield from ec2.get_paginator(operation).paginate(Filters=[{"Name": filter_name, "Values": chunk}])
+
+
 def read_instances(ec2: Any, region: str, index: Index) -> list[ManagedResource]:
-    found = []
-    for chunk in chunks(sorted(index), CHUNK):
-        pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-id", "Values": chunk}]
-        )
-        for page in pages:
-            for reservation in page.get("Reservations", []):
-                for inst in reservation.get("Instances", []):
-                    state = inst.get("State", {}).get("Name", "")
-                    if state not in GONE_STATES and inst["InstanceId"] in index:
-                        found.append(inst)
+    found = [
+        inst
+        for page in described(ec2, "describe_instances", "instance-id", index)
+        for reservation in page.get("Reservations", [])
+        for inst in reservation.get("Instances", [])
+        if inst.get("State", {}).get("Name", "") not in GONE_STATES and inst["InstanceId"] in index
+    ]
     kept = _kept_volumes(ec2, [i for i in found if i["State"]["Name"] == "stopped"])
     out = []
     for inst in found:
@@ -103,37 +106,26 @@ def read_instances(ec2: Any, region: str, index: Index) -> list[ManagedResource]
 
 def _kept_volumes(ec2: Any, stopped: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The EBS volumes attached to stopped instances (a root disk may carry no runctl tag), by id."""
-    ids = sorted({v for inst in stopped for v in _ebs_ids(inst)})
-    kept: dict[str, dict[str, Any]] = {}
-    for chunk in chunks(ids, CHUNK):
-        pages = ec2.get_paginator("describe_volumes").paginate(
-            Filters=[{"Name": "volume-id", "Values": chunk}]
-        )
-        for page in pages:
-            kept.update({v["VolumeId"]: {"id": v["VolumeId"], **_volume_details(v)} for v in page["Volumes"]})
-    return kept
+    ids = {v for inst in stopped for v in _ebs_ids(inst)}
+    return {
+        v["VolumeId"]: {"id": v["VolumeId"], **_volume_details(v)}
+        for page in described(ec2, "describe_volumes", "volume-id", ids)
+        for v in page.get("Volumes", [])
+    }
 
 
 def read_volumes(ec2: Any, region: str, index: Index) -> list[ManagedResource]:
-    out = []
-    for chunk in chunks(sorted(index), CHUNK):
-        pages = ec2.get_paginator("describe_volumes").paginate(
-            Filters=[{"Name": "volume-id", "Values": chunk}]
+    return [
+        ManagedResource(
+            Kind.VOLUME,
+            vol["VolumeId"],
+            region,
+            tag_dict(vol.get("Tags")) or index[vol["VolumeId"]][1],
+            parse_time(vol.get("CreateTime")),
+            index[vol["VolumeId"]][0],
+            _volume_details(vol),
         )
-        for page in pages:
-            for vol in page.get("Volumes", []):
-                if vol["VolumeId"] not in index or vol.get("State") == "deleted":
-                    continue
-                arn, tags = index[vol["VolumeId"]]
-                out.append(
-                    ManagedResource(
-                        Kind.VOLUME,
-                        vol["VolumeId"],
-                        region,
-                        tag_dict(vol.get("Tags")) or tags,
-                        parse_time(vol.get("CreateTime")),
-                        arn,
-                        _volume_details(vol),
-                    )
-                )
-    return out
+        for page in described(ec2, "describe_volumes", "volume-id", index)
+        for vol in page.get("Volumes", [])
+        if vol["VolumeId"] in index and vol.get("State") != "deleted"
+    ]
