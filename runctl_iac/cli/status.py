@@ -46,6 +46,8 @@ def status(
     env = dict(target.extra_env or {})
     spend = stack_run_spend(st.outputs, env, st.staging_key)  # the latest run, from heartbeats
     stopped = stack_stopped_cost(st.outputs, st.region, env)  # what stopped instances still cost
+    if stopped is not None and stopped.hourly_usd is not None:
+        st.leave_out_stopped(stopped.hourly_usd)
     if output is OutputFormat.json:
         doc = st.to_json() | {
             "latest_run": None if spend is None else spend.to_json(),

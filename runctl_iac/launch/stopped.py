@@ -79,6 +79,7 @@ class StoppedCost:
 
     instances: tuple[str, ...]
     monthly_usd: Decimal | None  # None: a volume the price catalog cannot price
+    hourly_usd: Decimal | None = None  # the compute they no longer bill (catalog, as plan prices it)
 
     def to_json(self) -> dict[str, Any]:
         month = None if self.monthly_usd is None else str(self.monthly_usd.quantize(Decimal("0.01")))
@@ -91,6 +92,7 @@ def stopped_cost(
     """What the stack's stopped instances still cost (`plan.cost.disk_monthly`, the one EBS rule);
     None when none is stopped."""
     from runctl_iac.plan.cost import disk_monthly
+    from runctl_iac.prices import instance_unit_price
 
     ec2 = _ec2(region, endpoint_url)
     stopped = _stopped(outputs, ec2)
@@ -108,7 +110,12 @@ def stopped_cost(
         for v in volumes
     ]
     total = None if any(m is None for m in months) else sum((m for m in months if m is not None), Decimal(0))
-    return StoppedCost(tuple(i["InstanceId"] for i in stopped), total)
+    rates = [
+        instance_unit_price(region, i.get("InstanceType"), spot=i.get("InstanceLifecycle") == "spot")[0]
+        for i in stopped
+    ]
+    hourly = None if any(r is None for r in rates) else sum((r for r in rates if r is not None), Decimal(0))
+    return StoppedCost(tuple(i["InstanceId"] for i in stopped), total, hourly)
 
 
 def start_instances(ids: list[str], region: str, endpoint_url: str | None = None) -> None:

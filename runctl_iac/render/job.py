@@ -182,24 +182,19 @@ def upload_progress(stream: IO[str]) -> Callable[[int], tuple[Callable[[int], An
     return factory
 
 
-def spend_text(spend: Any) -> str:
-    """A stack's spend as its nodes counted it (spend: launch.runs.RunSpend): the latest run, and
-    every run of the stack when there are several."""
+def run_spend_line(spend: Any) -> str:
+    """`runctl status` and `resources`: a stack's spend as its nodes counted it (spend:
+    launch.runs.RunSpend or None): the latest run, who stopped itself, and every run when several."""
+    if spend is None:
+        return ""
     total = "unknown" if spend.spent_usd is None else f"${spend.spent_usd:.2f}"
     text = f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats)"
+    if spend.autostopped:
+        text += f"; autostopped node(s): {', '.join(str(r) for r in spend.autostopped)}"
     if spend.runs > 1:
         least = "at least " if spend.stack_partial else ""
         text += f"; {spend.runs} runs: {least}${spend.stack_spent_usd:.2f}"
-    return text
-
-
-def run_spend_line(spend: Any) -> str:
-    """`runctl status`: the stack's spend (spend: launch.runs.RunSpend or None)."""
-    if spend is None:
-        return ""
-    stopped = ", ".join(str(r) for r in spend.autostopped)
-    tail = f"; autostopped node(s): {stopped}" if stopped else ""
-    return spend_text(spend) + tail + "\n"
+    return text + "\n"
 
 
 def stopped_cost_line(stopped: Any) -> str:

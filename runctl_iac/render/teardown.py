@@ -14,7 +14,7 @@ from typing import Any
 from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.cost import format_usd
 from runctl_iac.render.cost import decimal_str, hourly
-from runctl_iac.render.job import spend_text
+from runctl_iac.render.job import run_spend_line
 from runctl_iac.teardown.gc import GcPlan, Kept
 from runctl_iac.teardown.model import ORDER, ManagedResource, rfc3339
 from runctl_iac.teardown.prices import is_spot
@@ -142,7 +142,7 @@ def _stack_notes(
     if key in stopped:
         notes.append(f"stopped instances: {_monthly(stopped[key])} (EBS)")
     if key in spend:
-        notes.append(spend_text(spend[key]))
+        notes.append(run_spend_line(spend[key]).rstrip("\n"))
     return "; ".join(notes)
 
 

@@ -113,6 +113,10 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             f"stopped instances ({', '.join(ids)}): still ${month:.2f}/month for their EBS volumes"
             in shown.stdout
         ), shown.stdout
+        compute = 2 * Decimal(load_catalog_json()["tables"]["ec2_cpu"]["prices"]["us-east-1"]["t3.medium"])
+        assert f"(stopped instances' ${compute:.2f}/hour of compute left out)" in shown.stdout
+        doc = invoke("status", "spec.yaml", "--output", "json").json()
+        assert doc["stopped"]["instances"] == ids and doc["stopped_compute_hourly_usd"] == f"{compute:.2f}"
         listed = invoke("resources", "--local", "--output", "json")
         assert listed.code == 0, listed.stderr
         (row,) = [s for s in listed.json()["stacks"] if s["stack"] == "dev"]

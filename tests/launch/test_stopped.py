@@ -29,7 +29,9 @@ def _ec2(endpoint: str) -> Any:
 def test_stopped_instances_and_what_their_volumes_cost(moto_server: str, no_aws_credentials: None) -> None:
     ec2 = _ec2(moto_server)
     disk = [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 50, "VolumeType": "gp3"}}]
-    made = ec2.run_instances(ImageId=MOTO_AMI, MinCount=2, MaxCount=2, BlockDeviceMappings=disk)["Instances"]
+    made = ec2.run_instances(
+        ImageId=MOTO_AMI, InstanceType="t3.medium", MinCount=2, MaxCount=2, BlockDeviceMappings=disk
+    )["Instances"]
     ids = [i["InstanceId"] for i in made]
     zone = made[0]["Placement"]["AvailabilityZone"]
     data = ec2.create_volume(Size=200, VolumeType="io2", Iops=4000, AvailabilityZone=zone)["VolumeId"]
@@ -50,6 +52,7 @@ def test_stopped_instances_and_what_their_volumes_cost(moto_server: str, no_aws_
         + 4000 * Decimal(io2["iops_month"])
     )
     assert cost is not None and cost.instances == (ids[1],) and cost.monthly_usd == month
+    assert cost.hourly_usd == Decimal(load_catalog_json()["tables"]["ec2_cpu"]["prices"][REGION]["t3.medium"])
     assert cost.to_json() == {"instances": [ids[1]], "monthly_usd": str(month.quantize(Decimal("0.01")))}
     assert stopped_cost_line(cost) == (
         f"stopped instances ({ids[1]}): still ${month:.2f}/month for their EBS volumes; "

@@ -160,4 +160,4 @@ def test_resources_price_what_stopped_instances_keep_and_show_the_runs_spend(
     }
     text = invoke("resources", "--project", project).stdout
     assert f"  {project}/idle  {instance}  " in text and f"${month:,.2f}/month" in text
-    assert f"latest run {run_id}: $12.50 spent (from the nodes' heartbeats)\n" in text
+    assert f"latest run {run_id}: $12.50 spent (from the nodes' heartbeats); autostopped node(s): 0\n" in text
