@@ -240,6 +240,8 @@ def _every_status(s3: Any, bucket: str) -> list[NodeStatus]:
 def latest_run_spend(s3: Any, bucket: str) -> RunSpend | None:
     """The stack's spend from its nodes' heartbeats: its latest run, and every run summed (None:
     no run yet)."""
+    from runctl_iac.plan.cost import total_usd
+
     found = list_runs(s3, bucket)
     if not found:
         return None
@@ -253,8 +255,7 @@ def latest_run_spend(s3: Any, bucket: str) -> RunSpend | None:
     if nodes < 1:
         return None
     statuses = read_statuses(s3, bucket, run_id, nodes)
-    spends = [s.spent_usd for s in statuses]
-    total = None if any(x is None for x in spends) else sum((x for x in spends if x is not None), Decimal(0))
+    total = total_usd(s.spent_usd for s in statuses)
     every = [s.spent_usd for s in _every_status(s3, bucket)]
     return RunSpend(
         run_id,

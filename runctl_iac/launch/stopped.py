@@ -1,7 +1,9 @@
 """Instances of a stack that stopped themselves (autostop, the budget cap), started again by apply.
 
 A node's `shutdown -h` with the instance's shutdown behaviour `stop` leaves the instance stopped:
-its EBS volumes and root disk stay, it costs only their $/GB-month. `runctl apply` on that stack
+its EBS volumes and root disk stay, it costs only their $/GB-month (`stopped_cost`, for `runctl
+status`: the volumes priced by `plan.cost.disk_monthly`, the one EBS rule, and the compute they no
+longer bill). `runctl apply` on that stack
 must neither replace it (data loss) nor leave it down: it lists the stopped instances ("start 2
 stopped instances") and, once confirmed, starts them and waits until they run.
 """
@@ -91,7 +93,7 @@ def stopped_cost(
 ) -> StoppedCost | None:
     """What the stack's stopped instances still cost (`plan.cost.disk_monthly`, the one EBS rule);
     None when none is stopped."""
-    from runctl_iac.plan.cost import disk_monthly
+    from runctl_iac.plan.cost import disk_monthly, total_usd
     from runctl_iac.prices import instance_unit_price
 
     ec2 = _ec2(region, endpoint_url)
@@ -102,20 +104,22 @@ def stopped_cost(
         m["Ebs"]["VolumeId"] for i in stopped for m in i.get("BlockDeviceMappings", []) if m.get("Ebs")
     ]
     try:
-        volumes = ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": volume_ids}])["Volumes"]
+        volumes = (
+            ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": volume_ids}])["Volumes"]
+            if volume_ids
+            else []
+        )
     except Exception as exc:
         raise _failure(exc) from None
-    months = [
+    monthly = total_usd(
         disk_monthly(region, v.get("Size"), v.get("VolumeType"), v.get("Iops"), v.get("Throughput"))
         for v in volumes
-    ]
-    total = None if any(m is None for m in months) else sum((m for m in months if m is not None), Decimal(0))
-    rates = [
+    )
+    hourly = total_usd(
         instance_unit_price(region, i.get("InstanceType"), spot=i.get("InstanceLifecycle") == "spot")[0]
         for i in stopped
-    ]
-    hourly = None if any(r is None for r in rates) else sum((r for r in rates if r is not None), Decimal(0))
-    return StoppedCost(tuple(i["InstanceId"] for i in stopped), total, hourly)
+    )
+    return StoppedCost(tuple(i["InstanceId"] for i in stopped), monthly, hourly)
 
 
 def start_instances(ids: list[str], region: str, endpoint_url: str | None = None) -> None:

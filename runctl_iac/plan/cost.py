@@ -32,7 +32,7 @@ ROUND_HALF_UP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -56,6 +56,12 @@ BUCKET = "aws:s3/bucket:Bucket"
 def round_usd(value: Decimal) -> Decimal:
     """Round to cents, half up: how every figure is shown and compared with a budget."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def total_usd(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum, or None when any figure is unknown (a partial sum would understate the cost)."""
+    found = list(values)
+    return None if any(v is None for v in found) else sum((v for v in found if v is not None), Decimal(0))
 
 
 def format_usd(value: Decimal | None) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from runctl_iac.plan.cost import disk_monthly
+from runctl_iac.plan.cost import disk_monthly, total_usd
 from runctl_iac.prices import catalog, instance_unit_price
 from runctl_iac.teardown.model import Kind, ManagedResource
 
@@ -68,7 +68,4 @@ def stopped_monthly_usd(resource: ManagedResource) -> Decimal | None:
     volumes = resource.details.get("volumes")
     if not isinstance(volumes, (list, tuple)):
         return None  # discovery did not look
-    months = [_volume_monthly(resource.region, v) for v in volumes if isinstance(v, Mapping)]
-    if any(m is None for m in months):
-        return None
-    return sum((m for m in months if m is not None), Decimal(0))
+    return total_usd(_volume_monthly(resource.region, v) for v in volumes if isinstance(v, Mapping))

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+from runctl_iac.plan.cost import total_usd
 from runctl_iac.stackref import Backend
 from runctl_iac.stackstate import BackendError, StackInfo, list_stacks
 from runctl_iac.teardown.audit import AUDIT_FILE, AuditLog
@@ -124,12 +125,10 @@ class ResourceList:
 
     def stopped_monthly(self) -> dict[tuple[str, str], Decimal | None]:
         """Per stack with stopped instances: their EBS $/month (None: a volume the catalog cannot price)."""
-        out: dict[tuple[str, str], Decimal | None] = {}
+        per_stack: dict[tuple[str, str], list[Decimal | None]] = {}
         for item in self.stopped():
-            key, month = item.resource.key, item.stopped_monthly_usd
-            before = out.get(key, Decimal(0))
-            out[key] = None if before is None or month is None else before + month
-        return out
+            per_stack.setdefault(item.resource.key, []).append(item.stopped_monthly_usd)
+        return {key: total_usd(months) for key, months in per_stack.items()}
 
     def totals(self) -> dict[tuple[str, str], Decimal]:
         out: dict[tuple[str, str], Decimal] = {}
