@@ -30,7 +30,9 @@ def resources(
     """List every runctl-managed resource (tagged runctl:managed-by) across stacks and machines.
 
     Shows project, stack, type, id, region, age, expiry (EXPIRED when passed), whether it is
-    retained, and $/hour from the price catalog; sorted by cost, with totals per stack. Needs
+    retained, and $/hour from the price catalog; sorted by cost, with totals per stack. A stopped
+    instance (autostop) lists the EBS volumes it keeps and their $/month; each stack shows its
+    latest run's $ spent, as its nodes counted it in their heartbeats. Needs
     AWS credentials with read access (EC2, IAM, SSM, S3, Resource Groups Tagging API); --local
     lists the local emulator's instead.
 
@@ -40,10 +42,13 @@ def resources(
     """
     check_output(output, *FORMATS)
     from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.launch.runs import latest_run_spend
     from runctl_iac.teardown.service import list_resources
 
     try:
-        listing = list_resources(region, project=project, stack=stack, local=local)
+        listing = list_resources(
+            region, project=project, stack=stack, local=local, run_spend=latest_run_spend
+        )
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     if output is OutputFormat.json:

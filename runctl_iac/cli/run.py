@@ -121,10 +121,9 @@ def _with_checkpoints(
     stack's outputs) or stay in the local folder only (`local`: no bucket)."""
     from dataclasses import replace
 
-    from runctl_iac.compiler.buckets import STAGING_KEY
     from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
     from runctl_iac.launch.core import with_account
-    from runctl_iac.launch.outputs import read_outputs
+    from runctl_iac.launch.outputs import read_outputs, staging_bucket
 
     if target is CheckpointTarget.local:
         return replace(plan, checkpoint_bucket=None)
@@ -141,8 +140,7 @@ def _with_checkpoints(
             ]
         )
     applied = read_outputs(spec, graph.project, graph.stack, local=local)
-    staging = (applied.get("buckets") or {}).get(plan.staging_key or STAGING_KEY)
-    return with_account(plan, str(staging or ""))
+    return with_account(plan, staging_bucket(applied, plan.staging_key) or "")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,8 +19,10 @@ def status(
     output: OutputFormat = output_option(*FORMATS),
 ) -> None:
     """Show the stack: resources and their AWS ids, outputs, expiry countdown, $/hour now, $ spent
-    since the last update (catalog prices), how the last update ended, and the latest run's $
-    spent as its nodes counted it, with the nodes that stopped themselves (autostop).
+    since the last update (catalog prices), how the last update ended, the latest run's $ spent
+    as its nodes counted it (read from the stack's staging bucket, the spec's own when it names
+    one), with the nodes that stopped themselves (autostop), and what the stack's stopped
+    instances still cost a month (their EBS volumes).
 
     Example:
 
@@ -36,16 +38,24 @@ def status(
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     from runctl_iac.launch.runs import stack_run_spend
+    from runctl_iac.launch.stopped import stack_stopped_cost
 
-    spend = stack_run_spend(st.outputs, dict(target.extra_env or {}))  # the latest run, from heartbeats
+    env = dict(target.extra_env or {})
+    spend = stack_run_spend(st.outputs, env, st.staging_key)  # the latest run, from heartbeats
+    stopped = stack_stopped_cost(st.outputs, st.region, env)  # what stopped instances still cost
+    if stopped is not None and stopped.hourly_usd is not None:
+        st.leave_out_stopped(stopped.hourly_usd)
     if output is OutputFormat.json:
-        doc = st.to_json() | {"latest_run": None if spend is None else spend.to_json()}
+        doc = st.to_json() | {
+            "latest_run": None if spend is None else spend.to_json(),
+            "stopped": None if stopped is None else stopped.to_json(),
+        }
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         from runctl_iac.render.engine import status_text
-        from runctl_iac.render.job import run_spend_line
+        from runctl_iac.render.job import run_spend_line, stopped_cost_line
 
-        sys.stdout.write(status_text(st) + run_spend_line(spend))
+        sys.stdout.write(status_text(st) + run_spend_line(spend) + stopped_cost_line(stopped))
     raise typer.Exit(EXIT_OK)
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from runctl_iac import staging
 from runctl_iac.compiler.context import Context
-from runctl_iac.compiler.graph import Ref
+from runctl_iac.compiler.graph import Graph, Ref
 from runctl_iac.compiler.provider import RETAIN_TAG
 from runctl_iac.spec.model import Bucket, LifecycleRule
 
@@ -90,6 +90,18 @@ def staging_key(ctx: Context) -> str | None:
     if training is None:
         return None
     return training.staging_bucket or STAGING_KEY
+
+
+def graph_staging_key(graph: Graph) -> str | None:
+    """The staging bucket's key in the stack outputs, read back from a Graph (an applied snapshot,
+    when no spec is at hand): the bucket tagged `runctl:role=staging`, `_staging` or the spec's
+    `training.staging_bucket`; None when the Graph has none (no training)."""
+    key, value = STAGING_ROLE_TAG
+    for rid, res in sorted(graph.resources.items()):
+        tags = res.properties.get("tags") or {}
+        if res.type == BUCKET and rid.startswith("bucket.") and tags.get(key) == value:
+            return rid.removeprefix("bucket.")
+    return None
 
 
 def staging_bucket_name(ctx: Context) -> str | None:

@@ -258,7 +258,9 @@ def changes_from_events(events: Iterable[Any]) -> Changes:
 
 
 def drift_from_events(events: Iterable[Any]) -> Changes:
-    """Refresh events -> what changed outside runctl: updated (outputs differ) or deleted (gone)."""
+    """Refresh events -> what changed outside runctl: updated (the engine's `update`: the provider's
+    Diff found drift; with the legacy refresh diff, any output that differs) or deleted (gone); a
+    `same` resource whose outputs moved keeps them as properties of its no-op change."""
     found: dict[str, Change] = {}
     for meta, op in _resource_steps(events, "res_outputs_event"):
         old = getattr(meta.old, "outputs", None) if meta.old is not None else None
@@ -270,7 +272,9 @@ def drift_from_events(events: Iterable[Any]) -> Changes:
         else:
             action = Action.NOOP
         props: tuple[PropertyChange, ...] = ()
-        if action is Action.UPDATE and isinstance(old, dict) and isinstance(new, dict):
+        # outputs that moved with no drift (op `same`: the provider's Diff found the inputs as they
+        # were, e.g. an instance's `instanceState` after it stopped) are kept too, for what reads them
+        if action is not Action.DELETE and isinstance(old, dict) and isinstance(new, dict):
             keys = sorted(
                 k for k in set(old) | set(new) if old.get(k) != new.get(k) and not k.startswith("__")
             )

@@ -27,6 +27,18 @@ class StackStatus:
     hourly_usd: Decimal | None = None
     spent_since_update_usd: Decimal | None = None
     last_update: dict[str, Any] | None = None
+    stopped_compute_usd: Decimal | None = None  # $/hour of stopped instances' compute, not billed now
+    region: str | None = None  # the applied Graph's (None: never applied)
+    staging_key: str | None = None  # the staging bucket's key in `outputs.buckets` (None: no training)
+
+    def leave_out_stopped(self, hourly: Decimal) -> None:
+        """$/hour now without the compute of the stack's stopped instances (autostop): they bill
+        their EBS volumes only (the $ since the last update stays the catalog's whole rate)."""
+        from runctl_iac.plan.cost import round_usd
+
+        if self.hourly_usd is not None:
+            self.hourly_usd = round_usd(max(self.hourly_usd - hourly, Decimal(0)))
+            self.stopped_compute_usd = round_usd(hourly)
 
     def to_json(self) -> dict[str, Any]:
         last = None
@@ -45,6 +57,9 @@ class StackStatus:
             "expires_at": self.expires_at,
             "expires_in_seconds": self.expires_in_seconds,
             "hourly_usd": None if self.hourly_usd is None else str(self.hourly_usd),
+            "stopped_compute_hourly_usd": (
+                None if self.stopped_compute_usd is None else str(self.stopped_compute_usd)
+            ),
             "spent_since_update_usd": (
                 None if self.spent_since_update_usd is None else str(self.spent_since_update_usd)
             ),
@@ -57,6 +72,7 @@ def _name(urn: str) -> str:
 
 
 def stack_status(target: Target, now: datetime | None = None) -> StackStatus:
+    from runctl_iac.compiler.buckets import graph_staging_key
     from runctl_iac.plan.cost import estimate_cost, round_usd
 
     now = now or datetime.now(UTC)
@@ -84,6 +100,8 @@ def stack_status(target: Target, now: datetime | None = None) -> StackStatus:
         st.expires_in_seconds = int((expiry - now).total_seconds())
     st.last_update = driver.last_update(handle)
     applied = snapshot.read_applied(target.project, target.stack, target.backend)
+    if applied is not None:
+        st.region, st.staging_key = applied.graph.region, graph_staging_key(applied.graph)
     if applied is not None and st.resources:
         st.hourly_usd = round_usd(estimate_cost(applied.graph, None).hourly_usd)
         end = (st.last_update or {}).get("end_time")

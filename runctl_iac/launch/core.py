@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from runctl_iac import staging
-from runctl_iac.compiler.buckets import STAGING_KEY
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.launch import code, runs, ssm
 from runctl_iac.launch.aws import Clients
-from runctl_iac.launch.outputs import AppliedStack
+from runctl_iac.launch.outputs import AppliedStack, staging_bucket
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
 
 Report = Callable[[str], None]
@@ -90,7 +89,7 @@ def resolve_target(
             raise _error("E0803", f"the applied stack has no instance {node.instance_resource}", hint)
         ids.append(str(out["id"]))
         ips.append(str(out["private_ip"]))
-    bucket = (outputs.get("buckets") or {}).get(plan.staging_key or STAGING_KEY)
+    bucket = staging_bucket(outputs, plan.staging_key)
     if not bucket:
         raise _error("E0803", "the applied stack has no staging bucket", hint)
     plan = with_account(plan, str(bucket))

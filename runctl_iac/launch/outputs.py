@@ -6,7 +6,7 @@ document (`runctl_iac.engine.snapshot`: beside the state, wherever the backend k
 from its top-level `outputs` key. Shape (exported by the Pulumi program):
 
     instances.<logical id>.{id, private_ip, availability_zone}
-    buckets.<bucket key>           physical bucket name (the staging bucket: key `_staging`)
+    buckets.<bucket key>           physical bucket name (the staging bucket: `staging_bucket`)
     volumes.<volume id>            EBS volume id
 """
 
@@ -41,6 +41,17 @@ class AppliedStack(Protocol):
     def outputs(self) -> Mapping[str, Any]: ...
     @property
     def endpoint_url(self) -> str | None: ...
+
+
+def staging_bucket(outputs: Mapping[str, Any], key: str | None) -> str | None:
+    """The physical staging bucket, where the nodes write their status, logs and spend: the outputs'
+    `buckets.<key>`, `key` being the launch plan's `staging_key` (the spec's
+    `training.staging_bucket`, else runctl's own `_staging`; `compiler.buckets.graph_staging_key`
+    reads it from an applied Graph). None: the stack has no such bucket."""
+    from runctl_iac.compiler.buckets import STAGING_KEY
+
+    found = (outputs.get("buckets") or {}).get(key or STAGING_KEY)
+    return found if isinstance(found, str) and found else None
 
 
 def _missing(message: str, path: Path) -> DiagnosticError:

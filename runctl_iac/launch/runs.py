@@ -201,22 +201,47 @@ def list_checkpoints(s3: Any, bucket: str, prefix: str) -> list[CheckpointObject
 
 @dataclass(frozen=True)
 class RunSpend:
-    """The latest run of a stack as its nodes count it: $ spent (heartbeats) and who stopped itself."""
+    """A stack's spend as its nodes count it (heartbeats): its latest run (the $ spent, who stopped
+    itself) and every run still in its staging bucket (runs expire after 30 days there)."""
 
     run_id: str
     spent_usd: Decimal | None  # None: some node reports no spend
     autostopped: tuple[int, ...]  # ranks whose last status says `autostop`
+    stack_spent_usd: Decimal = Decimal(0)  # every run's nodes' spend, summed
+    runs: int = 1  # runs in the bucket
+    stack_partial: bool = False  # some node of some run reports no spend: stack_spent_usd is a minimum
 
     def to_json(self) -> dict[str, Any]:
+        cents = Decimal("0.01")
         return {
             "run_id": self.run_id,
-            "spent_usd": None if self.spent_usd is None else str(self.spent_usd.quantize(Decimal("0.01"))),
+            "spent_usd": None if self.spent_usd is None else str(self.spent_usd.quantize(cents)),
             "autostopped_nodes": list(self.autostopped),
+            "runs": self.runs,
+            "stack_spent_usd": str(self.stack_spent_usd.quantize(cents)),
+            "stack_spent_partial": self.stack_partial,
         }
 
 
+def _every_status(s3: Any, bucket: str) -> list[NodeStatus]:
+    """The last status of every node of every run in the bucket: one listing, reads on a pool."""
+    keys = [
+        (obj["Key"], int(match["rank"]), match["run_id"])
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=staging.RUNS)
+        for obj in page.get("Contents", [])
+        if (match := staging.STATUS_KEY.match(obj["Key"])) and staging.RUN_ID.match(match["run_id"])
+    ]
+    if not keys:
+        return []
+    with ThreadPoolExecutor(max_workers=min(32, len(keys))) as pool:
+        return list(pool.map(lambda k: read_status(s3, bucket, k[2], k[1]), keys))
+
+
 def latest_run_spend(s3: Any, bucket: str) -> RunSpend | None:
-    """The stack's latest run's spend from its nodes' heartbeats (None: no run yet)."""
+    """The stack's spend from its nodes' heartbeats: its latest run, and every run summed (None:
+    no run yet)."""
+    from runctl_iac.plan.cost import total_usd
+
     found = list_runs(s3, bucket)
     if not found:
         return None
@@ -230,16 +255,26 @@ def latest_run_spend(s3: Any, bucket: str) -> RunSpend | None:
     if nodes < 1:
         return None
     statuses = read_statuses(s3, bucket, run_id, nodes)
-    spends = [s.spent_usd for s in statuses]
-    total = None if any(x is None for x in spends) else sum((x for x in spends if x is not None), Decimal(0))
-    return RunSpend(run_id, total, tuple(s.rank for s in statuses if s.autostop))
+    total = total_usd(s.spent_usd for s in statuses)
+    every = [s.spent_usd for s in _every_status(s3, bucket)]
+    return RunSpend(
+        run_id,
+        total,
+        tuple(s.rank for s in statuses if s.autostop),
+        stack_spent_usd=sum((x for x in every if x is not None), Decimal(0)),
+        runs=len(found),
+        stack_partial=total is None or any(x is None for x in every),
+    )
 
 
-def stack_run_spend(outputs: dict[str, Any], env: dict[str, str]) -> RunSpend | None:
-    """`latest_run_spend` for an applied stack (its `_staging` bucket; `env`: the local target's
-    endpoint and fake credentials). None: no staging bucket, no run, or AWS could not be read."""
-    bucket = (outputs.get("buckets") or {}).get("_staging")
-    if not isinstance(bucket, str):
+def stack_run_spend(outputs: dict[str, Any], env: dict[str, str], staging_key: str | None) -> RunSpend | None:
+    """`latest_run_spend` for an applied stack, from its staging bucket (`outputs.staging_bucket`:
+    the spec's `training.staging_bucket` or runctl's own, where the nodes write); `env`: the local
+    target's endpoint and fake credentials. None: no staging bucket, no run, or AWS could not be read."""
+    from runctl_iac.launch.outputs import staging_bucket
+
+    bucket = staging_bucket(outputs, staging_key)
+    if bucket is None:
         return None
     import boto3
 

@@ -93,7 +93,11 @@ STOP_FIELDS = frozenset({"instance_state", "public_ip", "public_dns"})
 
 def expected_stops(drift: Changes) -> tuple[Changes, list[str]]:
     """Drift with stopped instances taken out: an instance that autostop stopped is expected, not
-    drift (`runctl apply` starts it again). Returns (the rest of the drift, the stopped logical ids)."""
+    drift (`runctl apply` starts it again). Returns (the rest of the drift, the stopped logical ids).
+
+    The engine's refresh diffs inputs (the provider's Diff): a stopped instance is a no-op whose
+    `instance_state` output moved; with the legacy refresh diff (outputs) it is an update of
+    `instance_state` and the public address only. Either way it is stopped, not drift."""
     kept: list[Change] = []
     stopped: list[str] = []
     for change in drift.changes:
@@ -101,9 +105,8 @@ def expected_stops(drift: Changes) -> tuple[Changes, list[str]]:
         state = next((p.new for p in change.properties if p.path == "instance_state"), None)
         if (
             change.type == INSTANCE
-            and change.action is Action.UPDATE
             and state in STOPPED_STATES
-            and fields <= STOP_FIELDS
+            and (change.action is Action.NOOP or (change.action is Action.UPDATE and fields <= STOP_FIELDS))
         ):
             stopped.append(change.id)
             kept.append(

@@ -32,7 +32,7 @@ ROUND_HALF_UP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -56,6 +56,12 @@ BUCKET = "aws:s3/bucket:Bucket"
 def round_usd(value: Decimal) -> Decimal:
     """Round to cents, half up: how every figure is shown and compared with a budget."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def total_usd(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum, or None when any figure is unknown (a partial sum would understate the cost)."""
+    found = list(values)
+    return None if any(v is None for v in found) else sum((v for v in found if v is not None), Decimal(0))
 
 
 def format_usd(value: Decimal | None) -> str:
@@ -112,7 +118,10 @@ def _disk_args(props: Mapping[str, Any], size_key: str, type_key: str) -> tuple[
     return props.get(size_key), props.get(type_key, "gp3"), props.get("iops"), props.get("throughput")
 
 
-def _disk_monthly(region: str, size: Any, vtype: Any, iops: Any, throughput: Any) -> Decimal | None:
+def disk_monthly(region: str, size: Any, vtype: Any, iops: Any, throughput: Any) -> Decimal | None:
+    """$/month of one EBS disk (root disk or volume) from the price catalog's `ebs` table: the one EBS
+    rule of plan, cost, `runctl job`, `status` and `resources` (a stopped instance bills only these).
+    None: the catalog has no price for the type in the region, or the size is unknown."""
     price = catalog().ebs_price(region, vtype) if isinstance(vtype, str) else None
     size_gb = _int(size)
     if price is None or size_gb is None:
@@ -230,7 +239,7 @@ def estimate_cost(
         root = props.get("root_block_device")
         if isinstance(root, Mapping):
             args = _disk_args(root, "volume_size", "volume_type")
-            per_disk = _disk_monthly(region, *args)
+            per_disk = disk_monthly(region, *args)
             month = None if per_disk is None else per_disk * count
             add_monthly(label, "root-disk", f"{count} × {_disk_text(*args)} root disk", month)
 
@@ -238,7 +247,7 @@ def estimate_cost(
         args = _disk_args(members[0].properties, "size", "type")
         total: Decimal | None = Decimal(0)
         for member in members:
-            one = _disk_monthly(region, *_disk_args(member.properties, "size", "type"))
+            one = disk_monthly(region, *_disk_args(member.properties, "size", "type"))
             total = None if one is None or total is None else total + one
         add_monthly(label, "volume", f"{len(members)} × {_disk_text(*args)} volume", total)
 

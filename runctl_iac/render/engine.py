@@ -67,9 +67,11 @@ def status_text(st: Any) -> str:
     )
     if st.hourly_usd is not None:
         spent = format_usd(st.spent_since_update_usd) if st.spent_since_update_usd is not None else "-"
-        lines.append(
-            f"cost: {format_usd(st.hourly_usd)}/hour now; {spent} since the last update (catalog prices)"
+        stopped = st.stopped_compute_usd
+        now = f"{format_usd(st.hourly_usd)}/hour now" + (
+            f" (stopped instances' {format_usd(stopped)}/hour of compute left out)" if stopped else ""
         )
+        lines.append(f"cost: {now}; {spent} since the last update (catalog prices)")
     lines.append("")
     if st.resources:
         lines.append(

@@ -207,10 +207,24 @@ def upload_progress(stream: IO[str]) -> Callable[[int], tuple[Callable[[int], An
 
 
 def run_spend_line(spend: Any) -> str:
-    """`runctl status`: the latest run's spend (spend: launch.runs.RunSpend or None)."""
+    """`runctl status` and `resources`: a stack's spend as its nodes counted it (spend:
+    launch.runs.RunSpend or None): the latest run, who stopped itself, and every run when several."""
     if spend is None:
         return ""
     total = "unknown" if spend.spent_usd is None else f"${spend.spent_usd:.2f}"
-    stopped = ", ".join(str(r) for r in spend.autostopped)
-    tail = f"; autostopped node(s): {stopped}" if stopped else ""
-    return f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats){tail}\n"
+    text = f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats)"
+    if spend.autostopped:
+        text += f"; autostopped node(s): {', '.join(str(r) for r in spend.autostopped)}"
+    if spend.runs > 1:
+        least = "at least " if spend.stack_partial else ""
+        text += f"; {spend.runs} runs: {least}${spend.stack_spent_usd:.2f}"
+    return text + "\n"
+
+
+def stopped_cost_line(stopped: Any) -> str:
+    """`runctl status`: the stack's stopped instances and their EBS $/month (launch.stopped.StoppedCost)."""
+    if stopped is None:
+        return ""
+    month = "unknown" if stopped.monthly_usd is None else f"${stopped.monthly_usd:.2f}/month"
+    ids = ", ".join(stopped.instances)
+    return f"stopped instances ({ids}): still {month} for their EBS volumes; `runctl apply` starts them\n"

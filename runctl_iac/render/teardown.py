@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic
+from runctl_iac.plan.cost import format_usd
 from runctl_iac.render.cost import decimal_str, hourly
+from runctl_iac.render.job import run_spend_line
 from runctl_iac.teardown.gc import GcPlan, Kept
 from runctl_iac.teardown.model import ORDER, ManagedResource, rfc3339
 from runctl_iac.teardown.prices import is_spot
@@ -77,7 +79,7 @@ def render_resources_text(listing: ResourceList) -> str:
         [
             r.project,
             r.stack,
-            r.kind.value + (" (stopped)" if r.details.get("state") == "stopped" else ""),
+            r.kind.value + (" (stopped)" if r.stopped else ""),
             r.id,
             r.region,
             age_text(r.age(now)),
@@ -91,12 +93,57 @@ def render_resources_text(listing: ResourceList) -> str:
     header = ["PROJECT", "STACK", "TYPE", "ID", "REGION", "AGE", "EXPIRES (UTC)", "RETAIN", "$/HOUR"]
     lines = [f"{len(listing.items)} runctl-managed resources in {regions}", ""]
     lines += _table(header, rows, right=(8,))
+    lines += _stopped_lines(listing)
     lines += ["", "Per stack:"]
-    totals = [[f"  {p}/{s}", hourly(v) + "/h"] for (p, s), v in listing.totals().items()]
-    lines += _table(["", ""], totals, right=(1,))[1:]
+    stopped, spend = listing.stopped_monthly(), listing.spend
+    totals = [
+        [f"  {p}/{s}", hourly(v) + "/h", _stack_notes(stopped, spend, (p, s))]
+        for (p, s), v in listing.totals().items()
+    ]
+    lines += _table(["", "", ""], totals, right=(1,))[1:]
     lines += ["", f"Total: {hourly(listing.total)}/h (catalog on-demand prices; ? = no catalog price)"]
     lines += _warnings(listing.warnings)
     return "\n".join(lines) + "\n"
+
+
+def _monthly(value: Decimal | None) -> str:
+    return UNKNOWN if value is None else f"{format_usd(value)}/month"
+
+
+def _stopped_lines(listing: ResourceList) -> list[str]:
+    """Each stopped instance and what its EBS volumes (root disk included) still cost a month."""
+    stopped = listing.stopped()
+    if not stopped:
+        return []
+    rows = []
+    for item in stopped:
+        res = item.resource
+        volumes = [v for v in res.details.get("volumes") or () if isinstance(v, dict)]
+        disks = ", ".join(f"{v.get('id')} {v.get('size_gb')} GB {v.get('type')}" for v in volumes)
+        rows.append(
+            [
+                f"  {res.project}/{res.stack}",
+                res.id,
+                disks or "no volumes",
+                _monthly(item.stopped_monthly_usd),
+            ]
+        )
+    return [
+        "",
+        "Stopped instances (they bill only their EBS volumes):",
+        *_table(["", "", "", ""], rows, right=(3,))[1:],
+    ]
+
+
+def _stack_notes(
+    stopped: dict[tuple[str, str], Decimal | None], spend: dict[tuple[str, str], Any], key: tuple[str, str]
+) -> str:
+    notes = []
+    if key in stopped:
+        notes.append(f"stopped instances: {_monthly(stopped[key])} (EBS)")
+    if key in spend:
+        notes.append(run_spend_line(spend[key]).rstrip("\n"))
+    return "; ".join(notes)
 
 
 def resource_json(res: ManagedResource, now: dt.datetime, cost: Decimal | None) -> dict[str, Any]:
@@ -119,13 +166,26 @@ def resource_json(res: ManagedResource, now: dt.datetime, cost: Decimal | None) 
 
 
 def render_resources_json(listing: ResourceList) -> str:
+    stopped, spend = listing.stopped_monthly(), listing.spend
     doc = {
         "version": FORMAT_VERSION,
         "generated_at": rfc3339(listing.now),
         "regions": list(listing.regions),
-        "resources": [resource_json(p.resource, listing.now, p.hourly_usd) for p in listing.items],
+        "resources": [
+            resource_json(p.resource, listing.now, p.hourly_usd)
+            | ({"stopped_monthly_usd": _json_money(p.stopped_monthly_usd)} if p.resource.stopped else {})
+            for p in listing.items
+        ],
         "stacks": [
-            {"project": p, "stack": s, "hourly_usd": decimal_str(v)} for (p, s), v in listing.totals().items()
+            {
+                "project": p,
+                "stack": s,
+                "hourly_usd": decimal_str(v),
+                "stopped_instances": sum(1 for i in listing.stopped() if i.resource.key == (p, s)),
+                "stopped_monthly_usd": _json_money(stopped[(p, s)]) if (p, s) in stopped else None,
+                "latest_run": spend[(p, s)].to_json() if (p, s) in spend else None,
+            }
+            for (p, s), v in listing.totals().items()
         ],
         "total_hourly_usd": decimal_str(listing.total),
         "warnings": [w.to_json() for w in listing.warnings],

@@ -17,12 +17,12 @@ returned"; use ListRoleTags).
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from runctl_iac.teardown.aws import WORKERS, AwsError, Clients, as_aws_error, error_code, short_error
+from runctl_iac.teardown.ec2_read import chunks, described, read_instances, read_volumes, tag_dict
 from runctl_iac.teardown.model import (
     GLOBAL_REGION,
     MANAGED_BY,
@@ -32,15 +32,12 @@ from runctl_iac.teardown.model import (
     Kind,
     ManagedResource,
     parse_time,
-    rfc3339,
 )
 
 T = TypeVar("T")
-CHUNK = 100  # ids per describe call (EC2 filters take up to 200 values)
 SSM_CHUNK = 50  # ParameterFilters values per call
 PAGE_TAGS = 500  # GetResources TagsPerPage maximum: fewer pages than ResourcesPerPage=100 with 5+ tags each
 SKIPPED_IAM_PATHS = ("/aws-service-role/", "/service-role/", "/aws-reserved/")
-GONE_STATES = {"terminated"}
 EC2_TYPES = {
     "instance": Kind.INSTANCE,
     "volume": Kind.VOLUME,
@@ -49,31 +46,6 @@ EC2_TYPES = {
 }
 # a listing call that fails with one of these means "this endpoint cannot list that kind": a warning
 UNSUPPORTED = {"NotImplemented", "InternalError", "InternalFailure", "ResponseParserError"}
-
-
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _tags(pairs: Iterable[dict[str, Any]] | None) -> dict[str, str]:
-    return {str(p["Key"]): str(p.get("Value", "")) for p in pairs or ()}
-
-
-# "User initiated (2026-12-01 10:00:00 GMT)": how EC2 says when an instance was stopped (moto: UTC)
-# (DescribeInstances StateTransitionReason; there is no field of its own)
-_TRANSITION = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)")
-
-
-def stopped_at(instance: dict[str, Any]) -> dt.datetime | None:
-    found = _TRANSITION.search(str(instance.get("StateTransitionReason") or ""))
-    if found is None:
-        return None
-    return dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
-
-
-def _when(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else rfc3339(moment)
 
 
 def classify(arn: str) -> tuple[Kind, str]:
@@ -103,6 +75,14 @@ def _wanted(tags: dict[str, str], project: str | None, stack: str | None) -> boo
     )
 
 
+def _indexed(
+    kind: Kind, rid: str, region: str, index: dict[str, tuple[str, dict[str, str]]], details: dict[str, Any]
+) -> ManagedResource:
+    """A resource whose tags and ARN come from the tag index (AWS does not say when it was made)."""
+    arn, tags = index[rid]
+    return ManagedResource(kind, rid, region, tags, None, arn, details)
+
+
 class _Discovery:
     def __init__(self, clients: Clients, project: str | None, stack: str | None) -> None:
         self.clients = clients
@@ -129,14 +109,14 @@ class _Discovery:
         ):
             for mapping in page.get("ResourceTagMappingList", []):
                 arn = mapping["ResourceARN"]
-                tags = _tags(mapping.get("Tags"))
+                tags = tag_dict(mapping.get("Tags"))
                 if _wanted(tags, self.project, self.stack):
                     kind, rid = classify(arn)
                     index.setdefault(kind, {})[rid] = (arn, tags)
         ec2 = self.clients.get("ec2", region)
         reads = [  # one service read per kind, concurrently
-            pool.submit(self._instances, ec2, region, index.get(Kind.INSTANCE, {})),
-            pool.submit(self._volumes, ec2, region, index.get(Kind.VOLUME, {})),
+            pool.submit(read_instances, ec2, region, index.get(Kind.INSTANCE, {})),
+            pool.submit(read_volumes, ec2, region, index.get(Kind.VOLUME, {})),
             pool.submit(self._security_groups, ec2, region, index.get(Kind.SECURITY_GROUP, {})),
             pool.submit(self._placement_groups, ec2, region, index.get(Kind.PLACEMENT_GROUP, {})),
             pool.submit(self._parameters, region, index.get(Kind.PARAMETER, {})),
@@ -148,92 +128,21 @@ class _Discovery:
         ]
         return found
 
-    def _instances(
-        self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
-    ) -> list[ManagedResource]:
-        out = []
-        for chunk in _chunks(sorted(index), CHUNK):
-            pages = ec2.get_paginator("describe_instances").paginate(
-                Filters=[{"Name": "instance-id", "Values": chunk}]
-            )
-            for page in pages:
-                for reservation in page.get("Reservations", []):
-                    for inst in reservation.get("Instances", []):
-                        state = inst.get("State", {}).get("Name", "")
-                        if state in GONE_STATES or inst["InstanceId"] not in index:
-                            continue
-                        arn, tags = index[inst["InstanceId"]]
-                        details = {
-                            "type": inst.get("InstanceType"),
-                            "state": state,
-                            "spot": inst.get("InstanceLifecycle") == "spot",
-                            "stopped_at": _when(stopped_at(inst)) if state == "stopped" else None,
-                        }
-                        out.append(
-                            ManagedResource(
-                                Kind.INSTANCE,
-                                inst["InstanceId"],
-                                region,
-                                _tags(inst.get("Tags")) or tags,
-                                parse_time(inst.get("LaunchTime")),
-                                arn,
-                                details,
-                            )
-                        )
-        return out
-
-    def _volumes(
-        self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
-    ) -> list[ManagedResource]:
-        out = []
-        for chunk in _chunks(sorted(index), CHUNK):
-            pages = ec2.get_paginator("describe_volumes").paginate(
-                Filters=[{"Name": "volume-id", "Values": chunk}]
-            )
-            for page in pages:
-                for vol in page.get("Volumes", []):
-                    if vol["VolumeId"] not in index or vol.get("State") == "deleted":
-                        continue
-                    arn, tags = index[vol["VolumeId"]]
-                    details = {
-                        "type": vol.get("VolumeType"),
-                        "size_gb": vol.get("Size"),
-                        "iops": vol.get("Iops"),
-                        "throughput": vol.get("Throughput"),
-                        "state": vol.get("State"),
-                        "attached_to": [a["InstanceId"] for a in vol.get("Attachments", [])],
-                    }
-                    out.append(
-                        ManagedResource(
-                            Kind.VOLUME,
-                            vol["VolumeId"],
-                            region,
-                            _tags(vol.get("Tags")) or tags,
-                            parse_time(vol.get("CreateTime")),
-                            arn,
-                            details,
-                        )
-                    )
-        return out
-
     def _security_groups(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
     ) -> list[ManagedResource]:
-        out = []
-        for chunk in _chunks(sorted(index), CHUNK):
-            pages = ec2.get_paginator("describe_security_groups").paginate(
-                Filters=[{"Name": "group-id", "Values": chunk}]
+        return [
+            _indexed(
+                Kind.SECURITY_GROUP,
+                sg["GroupId"],
+                region,
+                index,
+                {"name": sg.get("GroupName"), "vpc": sg.get("VpcId")},
             )
-            for page in pages:
-                for sg in page.get("SecurityGroups", []):
-                    if sg["GroupId"] not in index:
-                        continue
-                    arn, tags = index[sg["GroupId"]]
-                    details = {"name": sg.get("GroupName"), "vpc": sg.get("VpcId")}
-                    out.append(
-                        ManagedResource(Kind.SECURITY_GROUP, sg["GroupId"], region, tags, None, arn, details)
-                    )
-        return out
+            for page in described(ec2, "describe_security_groups", "group-id", index)
+            for sg in page.get("SecurityGroups", [])
+            if sg["GroupId"] in index
+        ]
 
     def _placement_groups(
         self, ec2: Any, region: str, index: dict[str, tuple[str, dict[str, str]]]
@@ -248,15 +157,7 @@ class _Discovery:
             self._unsupported(exc, f"placement groups in {region}")
             return []
         return [
-            ManagedResource(
-                Kind.PLACEMENT_GROUP,
-                g["GroupName"],
-                region,
-                index[g["GroupName"]][1],
-                None,
-                index[g["GroupName"]][0],
-                {"strategy": g.get("Strategy")},
-            )
+            _indexed(Kind.PLACEMENT_GROUP, g["GroupName"], region, index, {"strategy": g.get("Strategy")})
             for g in groups
             if g["GroupName"] in index and g.get("State") not in ("deleted", "deleting")
         ]
@@ -266,7 +167,7 @@ class _Discovery:
             return []
         ssm = self.clients.get("ssm", region)
         out = []
-        for chunk in _chunks(sorted(index), SSM_CHUNK):
+        for chunk in chunks(sorted(index), SSM_CHUNK):
             pages = ssm.get_paginator("describe_parameters").paginate(
                 ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": chunk}]
             )
@@ -292,7 +193,7 @@ class _Discovery:
                 TagFilters=[{"Key": MANAGED_BY}], ResourceTypeFilters=["s3"], TagsPerPage=PAGE_TAGS
             ):
                 for mapping in page.get("ResourceTagMappingList", []):
-                    tags = _tags(mapping.get("Tags"))
+                    tags = tag_dict(mapping.get("Tags"))
                     kind, name = classify(mapping["ResourceARN"])
                     if kind is Kind.BUCKET and _wanted(tags, self.project, self.stack):
                         index[name] = (mapping["ResourceARN"], tags)
@@ -329,15 +230,15 @@ class _Discovery:
 
         def role_tags(role: dict[str, Any]) -> dict[str, str]:
             if "Tags" in role:
-                return _tags(role["Tags"])
+                return tag_dict(role["Tags"])
             pages = iam.get_paginator("list_role_tags").paginate(RoleName=role["RoleName"])
-            return {k: v for page in pages for k, v in _tags(page.get("Tags")).items()}
+            return {k: v for page in pages for k, v in tag_dict(page.get("Tags")).items()}
 
         def profile_tags(profile: dict[str, Any]) -> dict[str, str]:
             if "Tags" in profile:
-                return _tags(profile["Tags"])
+                return tag_dict(profile["Tags"])
             name = profile["InstanceProfileName"]
-            return _tags(iam.list_instance_profile_tags(InstanceProfileName=name).get("Tags"))
+            return tag_dict(iam.list_instance_profile_tags(InstanceProfileName=name).get("Tags"))
 
         out = []
         for role, tags in zip(roles, pool.map(role_tags, roles), strict=True):

@@ -96,6 +96,11 @@ class ManagedResource:
     def is_staging(self) -> bool:
         return self.kind is Kind.BUCKET and self.tags.get(ROLE) == STAGING_ROLE
 
+    @property
+    def stopped(self) -> bool:
+        """A stopped instance (autostop, the budget cap, or by hand): it bills its EBS volumes only."""
+        return self.kind is Kind.INSTANCE and self.details.get("state") == "stopped"
+
     def expired(self, now: dt.datetime) -> bool:
         expiry = self.expires_at
         return expiry is not None and expiry <= now
@@ -112,6 +117,7 @@ class ManagedResource:
 class PricedResource:
     resource: ManagedResource
     hourly_usd: Decimal | None  # None: no catalog figure (or not billed by the hour)
+    stopped_monthly_usd: Decimal | None = None  # a stopped instance: its EBS $/month (None: unknown)
 
 
 @dataclass

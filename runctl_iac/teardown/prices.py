@@ -4,16 +4,22 @@ Instances: by the rule `runctl plan` prices them (`runctl_iac.prices.instance_un
 on-demand rate of their type in their region, a spot instance at the spot estimate (on-demand less
 the assumed spot discount; its live price is not looked up).
 Volumes: storage plus provisioned IOPS and throughput, per month over the
-catalog's hours per month. Buckets, roles, groups and parameters cost nothing by
-the hour (a bucket's storage depends on its content, which is not measured), so
-they are `0`; a resource whose type or region the catalog does not know is `None`.
+catalog's hours per month (`runctl_iac.plan.cost.disk_monthly`, the one EBS rule; prices from the
+catalog's `ebs` table, whose source and date `runctl_iac/data/prices.json` names). A stopped
+instance costs nothing by the hour but keeps billing its EBS volumes (root disk and data volumes):
+`stopped_monthly_usd` is that $/month, from the volumes discovery found attached to it.
+Buckets, roles, groups and parameters cost nothing by the hour (a bucket's storage depends on its
+content, which is not measured), so they are `0`; a resource whose type or region the catalog
+does not know is `None`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
-from runctl_iac.plan.cost import ebs_monthly
+from runctl_iac.plan.cost import disk_monthly, total_usd
 from runctl_iac.prices import catalog, instance_unit_price
 from runctl_iac.teardown.model import Kind, ManagedResource
 
@@ -36,23 +42,30 @@ def hourly_usd(resource: ManagedResource) -> Decimal | None:
     cat = catalog()
     if resource.kind is Kind.INSTANCE:
         itype = resource.details.get("type")
-        if resource.details.get("state") == "stopped":
+        if resource.stopped:
             return Decimal(0)  # a stopped instance bills its volumes only, which are listed on their own
         spot = resource.details.get("spot") is True
         return instance_unit_price(resource.region, itype, spot=spot)[0]
     if resource.kind is Kind.VOLUME:
-        vtype, size = resource.details.get("type"), resource.details.get("size_gb")
-        price = cat.ebs_price(resource.region, vtype) if isinstance(vtype, str) else None
-        if price is None or not isinstance(size, int):
-            return None
-        iops, throughput = resource.details.get("iops"), resource.details.get("throughput")
-        month = ebs_monthly(
-            price,
-            size,
-            iops if isinstance(iops, int) else None,
-            throughput if isinstance(throughput, int) else None,
-        )
-        return month / cat.hours_per_month
+        month = _volume_monthly(resource.region, resource.details)
+        return None if month is None else month / cat.hours_per_month
     if resource.kind in FREE:
         return Decimal(0)
     return None
+
+
+def _volume_monthly(region: str, details: Mapping[str, Any]) -> Decimal | None:
+    return disk_monthly(
+        region, details.get("size_gb"), details.get("type"), details.get("iops"), details.get("throughput")
+    )
+
+
+def stopped_monthly_usd(resource: ManagedResource) -> Decimal | None:
+    """What a stopped instance still costs a month: its attached EBS volumes (None: not a stopped
+    instance, or a volume the catalog cannot price)."""
+    if not resource.stopped:
+        return None
+    volumes = resource.details.get("volumes")
+    if not isinstance(volumes, (list, tuple)):
+        return None  # discovery did not look
+    return total_usd(_volume_monthly(resource.region, v) for v in volumes if isinstance(v, Mapping))

@@ -16,20 +16,21 @@ Every user-fixable failure becomes a `DiagnosticError` (codes E0901-E0905, W0906
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+from runctl_iac.plan.cost import total_usd
 from runctl_iac.stackref import Backend
 from runctl_iac.stackstate import BackendError, StackInfo, list_stacks
 from runctl_iac.teardown.audit import AUDIT_FILE, AuditLog
 from runctl_iac.teardown.gc import GcOptions, GcPlan, plan_gc
 from runctl_iac.teardown.jobs import RunningJob, running_jobs
 from runctl_iac.teardown.model import Inventory, Kind, ManagedResource, PricedResource
-from runctl_iac.teardown.prices import hourly_usd
+from runctl_iac.teardown.prices import hourly_usd, stopped_monthly_usd
 from runctl_iac.teardown.sweep import DestroyStack, GcResult, execute
 
 
@@ -106,12 +107,28 @@ def find(regions: tuple[str, ...], project: str | None, stack: str | None, clien
         raise DiagnosticError([diagnostic("E0903", str(exc), exc.hint)]) from None
 
 
+RunSpendReader = Callable[[Any, str], Any]  # (S3 client, staging bucket) -> the latest run's spend or None
+
+
 @dataclass
 class ResourceList:
     now: dt.datetime
     regions: tuple[str, ...]
     items: list[PricedResource] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # (project, stack) -> its latest run's spend as the nodes counted it (`launch.runs.RunSpend`)
+    spend: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def stopped(self) -> list[PricedResource]:
+        """The stopped instances: each still bills its EBS volumes."""
+        return [p for p in self.items if p.resource.stopped]
+
+    def stopped_monthly(self) -> dict[tuple[str, str], Decimal | None]:
+        """Per stack with stopped instances: their EBS $/month (None: a volume the catalog cannot price)."""
+        per_stack: dict[tuple[str, str], list[Decimal | None]] = {}
+        for item in self.stopped():
+            per_stack.setdefault(item.resource.key, []).append(item.stopped_monthly_usd)
+        return {key: total_usd(months) for key, months in per_stack.items()}
 
     def totals(self) -> dict[tuple[str, str], Decimal]:
         out: dict[tuple[str, str], Decimal] = {}
@@ -133,14 +150,17 @@ def list_resources(
     clients: Any = None,
     now: dt.datetime | None = None,
     local: bool = False,
+    run_spend: RunSpendReader | None = None,
 ) -> ResourceList:
     """Every managed resource, priced, sorted by $/hour (highest first), then project/stack/kind/id;
-    `local`: on the local emulator."""
+    a stopped instance with what its EBS volumes cost a month; `run_spend`: read each stack's latest
+    run's spend from its staging bucket (the bucket tagged runctl:role=staging, runctl's own or the
+    spec's `training.staging_bucket`: where the nodes write); `local`: on the local emulator."""
     root = root or project_root()
     clients = clients or _clients(root, local)
     wanted = resolve_regions(regions, root, clients.default_region)
     inventory = find(wanted, project, stack, clients)
-    priced = [PricedResource(r, hourly_usd(r)) for r in inventory.resources]
+    priced = [PricedResource(r, hourly_usd(r), stopped_monthly_usd(r)) for r in inventory.resources]
     priced.sort(
         key=lambda p: (
             -(p.hourly_usd or Decimal(0)),
@@ -150,12 +170,43 @@ def list_resources(
             p.resource.id,
         )
     )
-    return ResourceList(
+    listing = ResourceList(
         now=now or dt.datetime.now(dt.UTC),
         regions=wanted,
         items=priced,
         warnings=[diagnostic("W0906", w) for w in inventory.warnings],
     )
+    if run_spend is not None:
+        _read_spend(listing, [r for r in inventory.resources if r.is_staging], clients, run_spend)
+    return listing
+
+
+def _read_spend(
+    listing: ResourceList, buckets: list[ManagedResource], clients: Any, reader: RunSpendReader
+) -> None:
+    """Each stack's latest run's spend, read from its staging bucket on the bounded pool; a bucket
+    that cannot be read is a warning (its stack shows no spend), never a failure of the listing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runctl_iac.teardown.aws import WORKERS, short_error
+
+    def one(bucket: ManagedResource) -> Any:
+        try:
+            return reader(clients.get("s3", bucket.region), bucket.id)
+        except Exception as exc:
+            if not hasattr(exc, "response"):
+                raise
+            listing.warnings.append(
+                diagnostic(
+                    "W0906", f"runs in {bucket.id} could not be read ({short_error(exc)}); no $ spent shown"
+                )
+            )
+            return None
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for bucket, spend in zip(buckets, pool.map(one, buckets), strict=True):
+            if spend is not None:
+                listing.spend[bucket.key] = spend
 
 
 class AwsProbe:

@@ -111,3 +111,49 @@ def test_stack_commands_on_a_local_spec_without_the_emulator_are_diagnostics(
     run = invoke(command, "local.yaml", *(["--by", "1h"] if command == "extend" else []))
     assert run.code == 1
     assert "error[E0712] the local emulator is not running" in run.stderr
+
+
+def test_status_reads_the_spend_from_the_specs_own_staging_bucket(
+    fake: fp.FakePulumi, project: Path, moto_server: str
+) -> None:
+    """`training.staging_bucket` names a spec bucket: the nodes write their heartbeats there, and
+    status reads them there (not from a `_staging` bucket the stack does not have)."""
+    import boto3
+
+    from tests.cli.plan_helpers import BASE_SPEC
+
+    spec = project / "spec.yaml"
+    write(
+        spec,
+        BASE_SPEC.replace("  run: python train.py\n", "  run: python train.py\n  staging_bucket: results\n"),
+    )
+    program_for(fake, spec)
+    assert invoke("apply", "spec.yaml", "--yes", "--no-launch").code == 0
+    doc = invoke("status", "spec.yaml", "--output", "json").json()
+    assert "_staging" not in doc["outputs"]["buckets"] and doc["latest_run"] is None  # no run yet
+    bucket = doc["outputs"]["buckets"]["results"]
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
+    s3.create_bucket(Bucket=bucket)
+    earlier, run_id = "20261205T090000Z-0f0f0f", "20261206T090000Z-0a1b2c"
+    for run, rank, spent in ((earlier, 0, "10"), (run_id, 0, "3.25"), (run_id, 1, "1.5")):
+        status = {"state": "running", "spend": {"usd": spent, "source": "estimate"}}
+        s3.put_object(
+            Bucket=bucket, Key=f"runs/{run}/node-{rank}/status.json", Body=json.dumps(status).encode()
+        )
+    shown = invoke("status", "spec.yaml")
+    assert shown.code == 0, shown.stderr
+    assert f"latest run {run_id}: $4.75 spent (from the nodes' heartbeats); 2 runs: $14.75\n" in shown.stdout
+    doc = invoke("status", "spec.yaml", "--output", "json").json()
+    assert doc["latest_run"] == {
+        "run_id": run_id,
+        "spent_usd": "4.75",
+        "autostopped_nodes": [],
+        "runs": 2,
+        "stack_spent_usd": "14.75",
+        "stack_spent_partial": False,
+    }
+    assert doc["stopped"] is None  # the fake's instances are not in EC2: none stopped
+    job = invoke("job", "spec.yaml", "--output", "json")  # the launch's own resolution: the same bucket
+    assert job.code == 0, job.stderr
+    assert job.json()["run_id"] == run_id
+    assert [(n["cost_usd"], n["cost_source"]) for n in job.json()["nodes"]] == [("3.25", "heartbeat")]

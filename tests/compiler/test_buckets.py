@@ -7,6 +7,7 @@ from runctl_iac.compiler.buckets import (
     LIFECYCLE,
     PUBLIC_ACCESS_BLOCK,
     VERSIONING,
+    graph_staging_key,
 )
 from runctl_iac.compiler.graph import Ref
 from runctl_iac.compiler.names import is_valid_bucket_name, resolve_account
@@ -141,5 +142,8 @@ def test_a_spec_can_name_its_own_staging_bucket() -> None:
     assert results.options.retain_on_delete  # the spec's own setting, untouched
     assert "bucket.results.lifecycle" not in graph.resources  # no expiry imposed on the user's bucket
     assert (launch.staging_key, launch.staging_bucket) == ("results", results.properties["bucket"])
-    default = compile(single_node())[1]
+    default_graph, default = compile(single_node())
     assert default.staging_key == "_staging"
+    # read back from an applied Graph (status with --project, no spec): the same key as the launch's
+    assert graph_staging_key(graph) == "results" and graph_staging_key(default_graph) == "_staging"
+    assert graph_staging_key(compile(single_node(training=None))[0]) is None

@@ -1,19 +1,22 @@
 """Autostop through the real Pulumi CLI against the local emulator (marked `engine`).
 
 The compiled shutdown behaviour reaches EC2; an instance stopped as autostop leaves it (moto
-StopInstances) is started again by `runctl apply`, which says so, replaces nothing and finds no
-data loss.
+StopInstances) is no drift for `runctl refresh`, which says it is stopped (the stand-in reads its
+`instanceState` back as pulumi-aws does), and is started again by `runctl apply`, which says so,
+keeps its instance id, replaces nothing and finds no data loss.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from runctl_iac.prices import load_catalog_json
 from tests.cli.plan_helpers import invoke
 
 SPEC = """\
@@ -101,10 +104,35 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
             "latest run 20261206T100000Z-abcdef: $2.00 spent (from the nodes' heartbeats); "
             "autostopped node(s): 0, 1" in shown.stdout
         ), shown.stdout + shown.stderr
+        # what the stopped nodes still cost: their EBS volumes (root disks and scratch copies)
+        volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": ids}])["Volumes"]
+        rates = load_catalog_json()["tables"]["ebs"]["prices"]["us-east-1"]
+        month = sum((Decimal(rates[v["VolumeType"]]["gb_month"]) * v["Size"] for v in volumes), Decimal(0))
+        assert len(volumes) == 4 and month > 0
+        assert (
+            f"stopped instances ({', '.join(ids)}): still ${month:.2f}/month for their EBS volumes"
+            in shown.stdout
+        ), shown.stdout
+        compute = 2 * Decimal(load_catalog_json()["tables"]["ec2_cpu"]["prices"]["us-east-1"]["t3.medium"])
+        assert f"(stopped instances' ${compute:.2f}/hour of compute left out)" in shown.stdout
+        doc = invoke("status", "spec.yaml", "--output", "json").json()
+        assert doc["stopped"]["instances"] == ids and doc["stopped_compute_hourly_usd"] == f"{compute:.2f}"
+        listed = invoke("resources", "--local", "--output", "json")
+        assert listed.code == 0, listed.stderr
+        (row,) = [s for s in listed.json()["stacks"] if s["stack"] == "dev"]
+        assert (row["stopped_instances"], Decimal(row["stopped_monthly_usd"])) == (2, month)
+        assert row["latest_run"]["spent_usd"] == "2.00"
         assert set(_states(ec2, ids).values()) == {"stopped"}
-        drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")  # stopped is expected: no drift
+        # the stand-in reads `instanceState` back as pulumi-aws does: stopped is expected, not drift
+        drift = invoke("refresh", "spec.yaml", "--detailed-exitcode")
         assert drift.code == 0, drift.stdout + drift.stderr
-        assert "drift in" not in drift.stdout  # (the stand-in reports no state change; see test_autostop.py)
+        assert drift.stdout.startswith(
+            "stopped (autostop, expected): instance.worker.0, instance.worker.1; "
+            "`runctl apply` starts them again\nno drift: autostop-demo/dev matches its state"
+        ), drift.stdout
+        found = invoke("refresh", "spec.yaml", "--output", "json").json()
+        assert (found["drift"], found["changes"]) == (False, [])
+        assert found["stopped"] == ["instance.worker.0", "instance.worker.1"]
 
         planned = invoke("plan", "spec.yaml", "--engine")
         assert planned.code == 0, planned.stdout + planned.stderr

@@ -75,3 +75,20 @@ def test_instance_profile_tags(provider: Provider, moto_server: str) -> None:
     tags = iam.get_instance_profile(InstanceProfileName=profile.id)["InstanceProfile"]["Tags"]
     assert _tags(tags) == {**DEFAULT_TAGS, **EXPIRES}
     profile.delete()
+
+
+def test_instance_state_is_read_back_and_is_no_input_diff(
+    provider: Provider, ec2: Any, moto_server: str
+) -> None:
+    """As pulumi-aws: `instanceState` is a computed output, "running" once created; a stopped
+    instance reads back "stopped", which no input diff follows (the engine's refresh says `same`)."""
+    ami = client("ssm", moto_server).get_parameter(Name=DEFAULT_IMAGE_PARAMETER)["Parameter"]["Value"]
+    props = {"ami": ami, "instanceType": "t3.medium", "tags": {"Name": "state-0"}}
+    inst = Res(provider, "aws:ec2/instance:Instance", "instance.state.0")
+    assert inst.create(props)["instanceState"] == "running"
+    ec2.stop_instances(InstanceIds=[inst.id])
+    assert _refresh(inst)["instanceState"] == "stopped"
+    assert inst.diff(props).changes == Diff.DIFF_NONE
+    ec2.start_instances(InstanceIds=[inst.id])
+    assert _refresh(inst)["instanceState"] == "running"
+    inst.delete()

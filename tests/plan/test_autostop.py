@@ -75,7 +75,45 @@ def test_refresh_counts_a_stopped_instance_as_expected() -> None:
         ),
     )
     retyped = Change("instance.g.1", instance, Action.UPDATE, (PropertyChange("instance_type", "a", "b"),))
-    rest, ids = expected_stops(Changes((stopped, retyped), source="engine"))
+    # the engine's refresh (the provider's Diff of inputs): no drift, the state output moved
+    same = Change(
+        "instance.g.2", instance, Action.NOOP, (PropertyChange("instance_state", "running", "stopped"),)
+    )
+    running = Change("instance.g.3", instance, Action.NOOP)
+    rest, ids = expected_stops(Changes((stopped, retyped, same, running), source="engine"))
+    assert ids == ["instance.g.0", "instance.g.2"]
+    assert [c.action for c in rest.changes] == [Action.NOOP, Action.UPDATE, Action.NOOP, Action.NOOP]
+    assert rest.changes[1] == retyped and rest.changes[3] == running
+    assert rest.changes[2].note == "stopped (autostop): expected" and not rest.changes[2].properties
+
+
+def test_refresh_events_of_a_stopped_instance_are_no_drift_but_stopped() -> None:
+    """What the engine's refresh says of an instance autostop stopped: `same` (pulumi-aws's Diff
+    compares inputs; `instanceState` is a computed output), its outputs read back "stopped"."""
+    from types import SimpleNamespace
+
+    from runctl_iac.engine.progress import drift_from_events
+
+    def event(name: str, op: str, old: dict[str, str], new: dict[str, str]) -> SimpleNamespace:
+        meta = SimpleNamespace(
+            type="aws:ec2/instance:Instance",
+            op=op,
+            urn=f"urn:pulumi:dev::demo::aws:ec2/instance:Instance::{name}",
+            old=SimpleNamespace(outputs=old),
+            new=SimpleNamespace(outputs=new),
+        )
+        return SimpleNamespace(res_outputs_event=SimpleNamespace(metadata=meta))
+
+    running = {"instanceState": "running", "publicIp": "1.2.3.4", "instanceType": "t3.medium"}
+    events = [
+        event("instance.g.0", "same", running, {**running, "instanceState": "stopped", "publicIp": ""}),
+        event("instance.g.1", "same", running, running),
+        event("instance.g.2", "update", running, {**running, "instanceType": "t3.large"}),
+    ]
+    rest, ids = expected_stops(drift_from_events(events))
     assert ids == ["instance.g.0"]
-    assert [c.action for c in rest.changes] == [Action.NOOP, Action.UPDATE]
-    assert rest.changes[1] == retyped
+    assert [(c.id, c.action) for c in rest.changes] == [
+        ("instance.g.0", Action.NOOP),
+        ("instance.g.1", Action.NOOP),
+        ("instance.g.2", Action.UPDATE),
+    ]

@@ -16,6 +16,7 @@ from runctl_iac.teardown.gc import Deletion, GcOptions, GcPlan, Kept, StackDestr
 from runctl_iac.teardown.model import GLOBAL_REGION, Kind, ManagedResource, PricedResource
 from runctl_iac.teardown.service import ResourceList
 from runctl_iac.teardown.sweep import GcResult, Outcome
+from tests.render.golden import check_golden
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 TAGS = {
@@ -133,3 +134,75 @@ def test_gc_prices_a_spot_instance_as_plan_does_and_says_so() -> None:
         f"runctl gc (dry run): would remove 1 item(s), saving ${price:.4f}/h"
         " (spot instances at the spot estimate, as in `runctl plan`); nothing was deleted"
     )
+
+
+def test_resources_show_what_stopped_instances_still_cost_and_the_runs_spend() -> None:
+    from runctl_iac.launch.runs import RunSpend
+    from runctl_iac.plan.cost import disk_monthly
+    from runctl_iac.teardown.prices import hourly_usd, stopped_monthly_usd
+
+    root = {"id": "vol-0root", "type": "gp3", "size_gb": 200, "iops": 3000, "throughput": 125}
+    data = {"id": "vol-0data", "type": "io2", "size_gb": 500, "iops": 4000, "throughput": None}
+    details = {"type": "g5.xlarge", "state": "stopped", "volumes": [root, data]}
+    stopped = ManagedResource(
+        Kind.INSTANCE, "i-0stop", "us-east-1", TAGS, NOW - dt.timedelta(days=2), None, details
+    )
+    unknown = ManagedResource(
+        Kind.INSTANCE,
+        "i-0odd",
+        "us-east-1",
+        {**TAGS, "runctl:stack": "ci"},
+        NOW,
+        None,
+        {"state": "stopped", "volumes": [{"id": "vol-0odd", "type": "standard", "size_gb": 8}]},
+    )
+    month = stopped_monthly_usd(stopped)
+    expected = [
+        disk_monthly("us-east-1", v["size_gb"], v["type"], v["iops"], v["throughput"]) for v in (root, data)
+    ]
+    assert month is not None and None not in expected and month == sum(expected, Decimal(0))  # one EBS rule
+    assert stopped_monthly_usd(unknown) is None  # no catalog price for `standard`: unknown, not $0
+    assert stopped_monthly_usd(INSTANCE) is None and hourly_usd(stopped) == Decimal(0)
+    listing = ResourceList(
+        NOW,
+        ("us-east-1",),
+        [
+            PricedResource(stopped, Decimal(0), month),
+            PricedResource(unknown, Decimal(0), None),
+            PricedResource(KEPT, Decimal(0)),
+        ],
+        spend={
+            ("llama", "dev"): RunSpend(
+                "20261127T090000Z-abcdef", Decimal("41.5"), (0,), Decimal("97.25"), runs=3, stack_partial=True
+            )
+        },
+    )
+    check_golden("resources-stopped.txt", render_resources_text(listing))
+    doc = json.loads(render_resources_json(listing))
+    assert [r.get("stopped_monthly_usd") for r in doc["resources"]] == ["338.5", None, None]
+    assert "stopped_monthly_usd" not in doc["resources"][2]  # only stopped instances carry it
+    assert doc["stacks"] == [
+        {
+            "project": "llama",
+            "stack": "ci",
+            "hourly_usd": "0",
+            "stopped_instances": 1,
+            "stopped_monthly_usd": None,
+            "latest_run": None,
+        },
+        {
+            "project": "llama",
+            "stack": "dev",
+            "hourly_usd": "0",
+            "stopped_instances": 1,
+            "stopped_monthly_usd": "338.5",
+            "latest_run": {
+                "run_id": "20261127T090000Z-abcdef",
+                "spent_usd": "41.50",
+                "autostopped_nodes": [0],
+                "runs": 3,
+                "stack_spent_usd": "97.25",
+                "stack_spent_partial": True,
+            },
+        },
+    ]

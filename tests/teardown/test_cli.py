@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.prices import catalog
+from runctl_iac.prices import catalog, load_catalog_json
 from tests.cli.plan_helpers import invoke
-from tests.teardown.seed import SECRET_VALUE, seed_stack, write_stack
+from tests.teardown.seed import SECRET_VALUE, client, seed_stack, tags, write_stack
 
 WEST = "us-west-2"
 
@@ -117,3 +117,47 @@ def test_json_is_parseable_when_empty(aws: str, here: Path, project: str) -> Non
     (here / ".runctl" / "state").mkdir(parents=True)
     doc = json.loads(invoke("gc", "--project", project, "-o", "json").stdout)
     assert doc["dry_run"] and doc["delete"] == [] and doc["hourly_usd_saved"] == "0"
+
+
+def test_resources_price_what_stopped_instances_keep_and_show_the_runs_spend(
+    aws: str, here: Path, project: str
+) -> None:
+    """A stopped (autostopped) instance bills its EBS volumes only: its untagged root disk and its
+    tagged data volume, priced from the catalog's EBS table; the stack shows its latest run's $ as
+    the nodes counted it in the bucket tagged runctl:role=staging (runctl's own or the spec's)."""
+    seeded = seed_stack(project, "idle", WEST, instance_type="g5.xlarge", iam=False, parameter=False)
+    (instance,) = seeded.ids["instance"]
+    ec2 = client("ec2", WEST)
+    ec2.stop_instances(InstanceIds=[instance])
+    staging = f"runctl-{project}-idle-results-{WEST}"  # a spec bucket named by training.staging_bucket
+    s3 = client("s3", WEST)
+    s3.create_bucket(Bucket=staging, CreateBucketConfiguration={"LocationConstraint": WEST})
+    s3.put_bucket_tagging(
+        Bucket=staging, Tagging={"TagSet": tags(project, "idle", **{"runctl:role": "staging"})}
+    )
+    run_id = "20261206T080000Z-00ff00"
+    status = {"state": "succeeded", "spend": {"usd": "12.5"}, "autostop": {"action": "stop"}}
+    s3.put_object(Bucket=staging, Key=f"runs/{run_id}/node-0/status.json", Body=json.dumps(status).encode())
+
+    kept = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance]}])["Volumes"]
+    rates = load_catalog_json()["tables"]["ebs"]["prices"][WEST]
+    month = sum((Decimal(rates[v["VolumeType"]]["gb_month"]) * v["Size"] for v in kept), Decimal(0))
+    assert sorted((v["VolumeType"], v["Size"]) for v in kept) == [("gp2", 8), ("gp3", 100)]  # root + data
+
+    doc = invoke("resources", "--project", project, "-o", "json").json()
+    (row,) = [r for r in doc["resources"] if r["id"] == instance]
+    assert row["type"] == "instance" and Decimal(row["stopped_monthly_usd"]) == month
+    assert sorted(v["id"] for v in row["details"]["volumes"]) == sorted(v["VolumeId"] for v in kept)
+    (stack,) = doc["stacks"]
+    assert (stack["stopped_instances"], Decimal(stack["stopped_monthly_usd"])) == (1, month)
+    assert stack["latest_run"] == {
+        "run_id": run_id,
+        "spent_usd": "12.50",
+        "autostopped_nodes": [0],
+        "runs": 1,
+        "stack_spent_usd": "12.50",
+        "stack_spent_partial": False,
+    }
+    text = invoke("resources", "--project", project).stdout
+    assert f"  {project}/idle  {instance}  " in text and f"${month:,.2f}/month" in text
+    assert f"latest run {run_id}: $12.50 spent (from the nodes' heartbeats); autostopped node(s): 0\n" in text

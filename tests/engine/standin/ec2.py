@@ -80,10 +80,16 @@ class Instance(Handler):
         market = (i.get("instanceMarketOptions") or {}).get("marketType") or "on-demand"
         zone = i.get("availabilityZone") or aws.region + "a"
         check_capacity(i["instanceType"], zone, market)  # fault injection (tests/engine/standin/faults.py)
-        inst = ec2.run_instances(**kw)["Instances"][0]
-        return inst["InstanceId"], self._outputs(aws, inst)
+        rid = ec2.run_instances(**kw)["Instances"][0]["InstanceId"]
+        # pulumi-aws waits until the instance runs, then reads it: `instanceState` is "running" in the
+        # state, where RunInstances' own answer says "pending"
+        inst = self._describe(aws, rid)
+        assert inst is not None, rid
+        return rid, self._outputs(aws, inst)
 
     def _outputs(self, aws: Aws, inst: dict[str, Any]) -> Props:
+        """Computed outputs as pulumi-aws names them; `instanceState` is one of pending, running,
+        shutting-down, terminated, stopping, stopped (pulumi-aws schema, aws:ec2/instance:Instance)."""
         return {
             "arn": f"arn:aws:ec2:{aws.region}:{aws.account_id()}:instance/{inst['InstanceId']}",
             "availabilityZone": inst["Placement"]["AvailabilityZone"],
