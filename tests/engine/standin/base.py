@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from tests.engine.standin.aws import Aws
 from tests.engine.standin.wire import reveal
 
 Props = dict[str, Any]
+T = TypeVar("T")
 
 
 class Unsupported(NotImplementedError):
@@ -26,6 +27,14 @@ class Handler:
     name_key: ClassVar[str | None] = None  # autonamed like pulumi-aws: `<name>-<7 hex>` when not set
     taggable: ClassVar[bool] = False
     delete_before_replace: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **settings: Any) -> None:
+        """The class settings as keywords: `class Bucket(Handler, token=..., name_key="bucket")`."""
+        super().__init_subclass__()
+        for key, value in settings.items():
+            if key not in ("token", "name_key", "taggable", "delete_before_replace"):
+                raise TypeError(f"{cls.__name__}: unknown handler setting {key!r}")
+            setattr(cls, key, value)
 
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         raise NotImplementedError
@@ -55,6 +64,17 @@ def tag_map(tags: list[dict[str, str]] | None) -> dict[str, str]:
 
 def short_hash(*parts: str, n: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+def unless_gone(call: Callable[[], T], gone: Collection[str]) -> T | None:
+    """`call()`, or None when AWS answers that the resource is not there (an error code in `gone`):
+    a read finds it deleted, a delete finds nothing left to do."""
+    try:
+        return call()
+    except Exception as err:
+        if error_code(err) in gone:
+            return None
+        raise
 
 
 def error_code(err: Exception) -> str:

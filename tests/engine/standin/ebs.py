@@ -7,20 +7,25 @@ so a volume created from it never sees a pending snapshot either way.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from tests.engine.standin.aws import Aws
-from tests.engine.standin.base import Handler, Props, Unsupported, error_code, tag_list, tag_map, user_tags
+from tests.engine.standin.base import (
+    Handler,
+    Props,
+    Unsupported,
+    tag_list,
+    tag_map,
+    unless_gone,
+    user_tags,
+)
 from tests.engine.standin.ec2 import _sync_tags
 from tests.engine.standin.wire import reveal
 
 GONE = {"InvalidSnapshot.NotFound"}
 
 
-class Snapshot(Handler):
-    token: ClassVar[str] = "aws:ebs/snapshot:Snapshot"
-    taggable = True
-
+class Snapshot(Handler, token="aws:ebs/snapshot:Snapshot", taggable=True):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         kw: dict[str, Any] = {"VolumeId": i["volumeId"]}
@@ -39,12 +44,11 @@ class Snapshot(Handler):
         }
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            snap = aws.client("ec2").describe_snapshots(SnapshotIds=[rid])["Snapshots"][0]
-        except Exception as err:
-            if error_code(err) in GONE:
-                return None
-            raise
+        snap = unless_gone(
+            lambda: aws.client("ec2").describe_snapshots(SnapshotIds=[rid])["Snapshots"][0], GONE
+        )
+        if snap is None:
+            return None
         live = tag_map(snap.get("Tags"))
         return {**self._outputs(aws, snap), "tags": user_tags(aws, live), "tagsAll": live}
 
@@ -55,11 +59,7 @@ class Snapshot(Handler):
         return self._outputs(aws, aws.client("ec2").describe_snapshots(SnapshotIds=[rid])["Snapshots"][0])
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            aws.client("ec2").delete_snapshot(SnapshotId=rid)
-        except Exception as err:
-            if error_code(err) not in GONE:
-                raise
+        unless_gone(lambda: aws.client("ec2").delete_snapshot(SnapshotId=rid), GONE)
 
 
 HANDLERS: tuple[type[Handler], ...] = (Snapshot,)

@@ -15,6 +15,7 @@ from tests.engine.standin.base import (
     short_hash,
     tag_list,
     tag_map,
+    unless_gone,
     user_tags,
 )
 from tests.engine.standin.faults import check_capacity
@@ -39,10 +40,7 @@ def _sync_tags(aws: Aws, rid: str, old: dict[str, str], new: dict[str, str]) -> 
         ec2.create_tags(Resources=[rid], Tags=tag_list(upsert))
 
 
-class Instance(Handler):
-    token: ClassVar[str] = "aws:ec2/instance:Instance"
-    taggable = True
-
+class Instance(Handler, token="aws:ec2/instance:Instance", taggable=True):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         ec2 = aws.client("ec2")
@@ -102,12 +100,11 @@ class Instance(Handler):
         }
 
     def _describe(self, aws: Aws, rid: str) -> dict[str, Any] | None:
-        try:
-            res = aws.client("ec2").describe_instances(InstanceIds=[rid])["Reservations"]
-        except Exception as err:
-            if error_code(err) in GONE:
-                return None
-            raise
+        res = unless_gone(
+            lambda: aws.client("ec2").describe_instances(InstanceIds=[rid])["Reservations"], GONE
+        )
+        if res is None:
+            return None
         insts = [i for r in res for i in r["Instances"]]
         if not insts or insts[0]["State"]["Name"] in ("terminated", "shutting-down"):
             return None
@@ -199,9 +196,7 @@ class Instance(Handler):
             raise RuntimeError(f"stand-in aws provider: {rid} is not terminating after TerminateInstances")
 
 
-class Volume(Handler):
-    token: ClassVar[str] = "aws:ebs/volume:Volume"
-    taggable = True
+class Volume(Handler, token="aws:ebs/volume:Volume", taggable=True):
     _API: ClassVar[dict[str, str]] = {
         "size": "Size",
         "type": "VolumeType",
@@ -231,12 +226,9 @@ class Volume(Handler):
         }
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            vol = aws.client("ec2").describe_volumes(VolumeIds=[rid])["Volumes"][0]
-        except Exception as err:
-            if error_code(err) in GONE:
-                return None
-            raise
+        vol = unless_gone(lambda: aws.client("ec2").describe_volumes(VolumeIds=[rid])["Volumes"][0], GONE)
+        if vol is None:
+            return None
         live = tag_map(vol.get("Tags"))
         return {**self._outputs(aws, vol), "tags": user_tags(aws, live), "tagsAll": live}
 
@@ -254,15 +246,10 @@ class Volume(Handler):
         return self._outputs(aws, vol)
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            aws.client("ec2").delete_volume(VolumeId=rid)
-        except Exception as err:
-            if error_code(err) not in GONE:
-                raise
+        unless_gone(lambda: aws.client("ec2").delete_volume(VolumeId=rid), GONE)
 
 
-class VolumeAttachment(Handler):
-    token: ClassVar[str] = "aws:ec2/volumeAttachment:VolumeAttachment"
+class VolumeAttachment(Handler, token="aws:ec2/volumeAttachment:VolumeAttachment"):
     # A volume is attached to one instance at a time: the old attachment must go first.
     delete_before_replace = True
 
@@ -275,12 +262,11 @@ class VolumeAttachment(Handler):
         return "vai-" + short_hash(i["deviceName"], i["instanceId"], i["volumeId"], n=10), {}
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            vol = aws.client("ec2").describe_volumes(VolumeIds=[olds["volumeId"]])["Volumes"][0]
-        except Exception as err:
-            if error_code(err) in GONE:
-                return None
-            raise
+        vol = unless_gone(
+            lambda: aws.client("ec2").describe_volumes(VolumeIds=[olds["volumeId"]])["Volumes"][0], GONE
+        )
+        if vol is None:
+            return None
         attached = [a for a in vol.get("Attachments", []) if a.get("InstanceId") == olds["instanceId"]]
         return {} if attached else None
 
@@ -313,11 +299,7 @@ def _permissions(rules: list[dict[str, Any]], group_id: str) -> list[dict[str, A
     return perms
 
 
-class SecurityGroup(Handler):
-    token: ClassVar[str] = "aws:ec2/securityGroup:SecurityGroup"
-    name_key = "name"
-    taggable = True
-
+class SecurityGroup(Handler, token="aws:ec2/securityGroup:SecurityGroup", name_key="name", taggable=True):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         ec2 = aws.client("ec2")
@@ -357,12 +339,11 @@ class SecurityGroup(Handler):
         }
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            group = aws.client("ec2").describe_security_groups(GroupIds=[rid])["SecurityGroups"][0]
-        except Exception as err:
-            if error_code(err) in GONE:
-                return None
-            raise
+        group = unless_gone(
+            lambda: aws.client("ec2").describe_security_groups(GroupIds=[rid])["SecurityGroups"][0], GONE
+        )
+        if group is None:
+            return None
         live = tag_map(group.get("Tags"))
         return {**self._outputs(aws, rid), "tags": user_tags(aws, live), "tagsAll": live}
 
@@ -378,11 +359,7 @@ class SecurityGroup(Handler):
         return self._outputs(aws, rid)
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            aws.client("ec2").delete_security_group(GroupId=rid)
-        except Exception as err:
-            if error_code(err) not in GONE:
-                raise
+        unless_gone(lambda: aws.client("ec2").delete_security_group(GroupId=rid), GONE)
 
 
 class PlacementGroup(Handler):

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from tests.engine.standin.aws import Aws
-from tests.engine.standin.base import Handler, Props, Unsupported, short_hash, tag_list, tag_map, user_tags
+from tests.engine.standin.base import (
+    Handler,
+    Props,
+    Unsupported,
+    short_hash,
+    tag_list,
+    tag_map,
+    unless_gone,
+    user_tags,
+)
+from tests.engine.standin.s3 import GONE as S3_GONE
 from tests.engine.standin.s3 import gone
 from tests.engine.standin.wire import reveal
 
 
-class Role(Handler):
-    token: ClassVar[str] = "aws:iam/role:Role"
-    name_key = "name"
-    taggable = True
-
+class Role(Handler, token="aws:iam/role:Role", name_key="name", taggable=True):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         kw: dict[str, Any] = {"RoleName": i["name"], "AssumeRolePolicyDocument": i["assumeRolePolicy"]}
@@ -35,12 +41,9 @@ class Role(Handler):
         }
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            role = aws.client("iam").get_role(RoleName=rid)["Role"]
-        except Exception as err:
-            if gone(err):
-                return None
-            raise
+        role = unless_gone(lambda: aws.client("iam").get_role(RoleName=rid)["Role"], S3_GONE)
+        if role is None:
+            return None
         live = tag_map(role.get("Tags"))
         return {
             **self._outputs(role),
@@ -68,17 +71,10 @@ class Role(Handler):
         return self._outputs(iam.get_role(RoleName=rid)["Role"])
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            aws.client("iam").delete_role(RoleName=rid)
-        except Exception as err:
-            if not gone(err):
-                raise
+        unless_gone(lambda: aws.client("iam").delete_role(RoleName=rid), S3_GONE)
 
 
-class RolePolicy(Handler):
-    token: ClassVar[str] = "aws:iam/rolePolicy:RolePolicy"
-    name_key = "name"
-
+class RolePolicy(Handler, token="aws:iam/rolePolicy:RolePolicy", name_key="name"):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         aws.client("iam").put_role_policy(
@@ -105,16 +101,10 @@ class RolePolicy(Handler):
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
         role, _, name = rid.partition(":")
-        try:
-            aws.client("iam").delete_role_policy(RoleName=role, PolicyName=name)
-        except Exception as err:
-            if not gone(err):
-                raise
+        unless_gone(lambda: aws.client("iam").delete_role_policy(RoleName=role, PolicyName=name), S3_GONE)
 
 
-class RolePolicyAttachment(Handler):
-    token: ClassVar[str] = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-
+class RolePolicyAttachment(Handler, token="aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         aws.client("iam").attach_role_policy(RoleName=i["role"], PolicyArn=i["policyArn"])
@@ -138,18 +128,15 @@ class RolePolicyAttachment(Handler):
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
         o = reveal(olds)
-        try:
-            aws.client("iam").detach_role_policy(RoleName=o["role"], PolicyArn=o["policyArn"])
-        except Exception as err:
-            if not gone(err):
-                raise
+        unless_gone(
+            lambda: aws.client("iam").detach_role_policy(RoleName=o["role"], PolicyArn=o["policyArn"]),
+            S3_GONE,
+        )
 
 
-class InstanceProfile(Handler):
-    token: ClassVar[str] = "aws:iam/instanceProfile:InstanceProfile"
-    name_key = "name"
-    taggable = True
-
+class InstanceProfile(
+    Handler, token="aws:iam/instanceProfile:InstanceProfile", name_key="name", taggable=True
+):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         iam = aws.client("iam")
@@ -162,12 +149,12 @@ class InstanceProfile(Handler):
         return i["name"], {"arn": profile["Arn"], "uniqueId": profile["InstanceProfileId"]}
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
-        try:
-            profile = aws.client("iam").get_instance_profile(InstanceProfileName=rid)["InstanceProfile"]
-        except Exception as err:
-            if gone(err):
-                return None
-            raise
+        profile = unless_gone(
+            lambda: aws.client("iam").get_instance_profile(InstanceProfileName=rid)["InstanceProfile"],
+            S3_GONE,
+        )
+        if profile is None:
+            return None
         roles = [r["RoleName"] for r in profile.get("Roles", [])]
         live = tag_map(profile.get("Tags"))
         return {
@@ -209,11 +196,7 @@ class InstanceProfile(Handler):
                 raise
 
 
-class Parameter(Handler):
-    token: ClassVar[str] = "aws:ssm/parameter:Parameter"
-    name_key = "name"
-    taggable = True
-
+class Parameter(Handler, token="aws:ssm/parameter:Parameter", name_key="name", taggable=True):
     def _put(self, aws: Aws, i: Props, overwrite: bool) -> int:
         kw: dict[str, Any] = {
             "Name": i["name"],
@@ -243,12 +226,9 @@ class Parameter(Handler):
 
     def read(self, aws: Aws, rid: str, olds: Props) -> Props | None:
         ssm = aws.client("ssm")
-        try:
-            p = ssm.get_parameter(Name=rid, WithDecryption=True)["Parameter"]
-        except Exception as err:
-            if gone(err):
-                return None
-            raise
+        p = unless_gone(lambda: ssm.get_parameter(Name=rid, WithDecryption=True)["Parameter"], S3_GONE)
+        if p is None:
+            return None
         live = tag_map(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=rid).get("TagList"))
         return {
             **self._outputs(aws, rid, p["Version"]),
@@ -274,11 +254,7 @@ class Parameter(Handler):
         return self._outputs(aws, rid, version)
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            aws.client("ssm").delete_parameter(Name=rid)
-        except Exception as err:
-            if not gone(err):
-                raise
+        unless_gone(lambda: aws.client("ssm").delete_parameter(Name=rid), S3_GONE)
 
 
 HANDLERS: tuple[type[Handler], ...] = (Role, RolePolicy, RolePolicyAttachment, InstanceProfile, Parameter)

@@ -14,6 +14,7 @@ from tests.engine.standin.base import (
     pascal,
     tag_list,
     tag_map,
+    unless_gone,
     user_tags,
 )
 from tests.engine.standin.wire import reveal
@@ -33,11 +34,7 @@ def gone(err: Exception) -> bool:
     return error_code(err) in GONE
 
 
-class Bucket(Handler):
-    token: ClassVar[str] = "aws:s3/bucket:Bucket"
-    name_key = "bucket"
-    taggable = True
-
+class Bucket(Handler, token="aws:s3/bucket:Bucket", name_key="bucket", taggable=True):
     def create(self, aws: Aws, inputs: Props, name: str) -> tuple[str, Props]:
         i = reveal(inputs)
         s3 = aws.client("s3")
@@ -126,11 +123,7 @@ class _BucketConfig(Handler):
             raise
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
-        try:
-            self.remove(aws, rid)
-        except Exception as err:
-            if not gone(err):
-                raise
+        unless_gone(lambda: self.remove(aws, rid), GONE)
 
     def put(self, aws: Aws, bucket: str, i: Props) -> None:
         raise NotImplementedError
@@ -142,9 +135,7 @@ class _BucketConfig(Handler):
         raise NotImplementedError
 
 
-class BucketVersioning(_BucketConfig):
-    token: ClassVar[str] = "aws:s3/bucketVersioning:BucketVersioning"
-
+class BucketVersioning(_BucketConfig, token="aws:s3/bucketVersioning:BucketVersioning"):
     def put(self, aws: Aws, bucket: str, i: Props) -> None:
         aws.client("s3").put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration=pascal(i["versioningConfiguration"])
@@ -159,8 +150,7 @@ class BucketVersioning(_BucketConfig):
         aws.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
 
 
-class BucketPublicAccessBlock(_BucketConfig):
-    token: ClassVar[str] = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+class BucketPublicAccessBlock(_BucketConfig, token="aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
     _KEYS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
     def put(self, aws: Aws, bucket: str, i: Props) -> None:
@@ -195,9 +185,9 @@ class BucketEncryption(_BucketConfig):
         aws.client("s3").delete_bucket_encryption(Bucket=bucket)
 
 
-class BucketLifecycle(_BucketConfig):
-    token: ClassVar[str] = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-
+class BucketLifecycle(
+    _BucketConfig, token="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+):
     def put(self, aws: Aws, bucket: str, i: Props) -> None:
         aws.client("s3").put_bucket_lifecycle_configuration(
             Bucket=bucket, LifecycleConfiguration={"Rules": pascal(i["rules"])}
