@@ -56,6 +56,10 @@ CODES: dict[str, str] = {
     "E0316": "dlami-pytorch-X.Y names no known PyTorch DLAMI line for the instance's architecture",
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
+    "E0340": "a group mounts a volume of the other provider (EBS on a RunPod pod, or the reverse)",
+    "E0341": "a RunPod pod's data_centers leave out the data center of its network volume",
+    "E0342": "a RunPod pod has both a pod volume and a network volume",
+    "E0343": "training.group names a RunPod group, where runctl cannot launch training yet",
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",

@@ -25,6 +25,7 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Config, Graph, Invoke, Ref, Resource, SecretEnv, encode_value
 from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER, resolve_account
+from runctl_iac.compiler.runpod import API_KEY_ENV as RUNPOD_API_KEY
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 
 PROVIDER_TYPE = "pulumi:providers:aws"
@@ -67,9 +68,13 @@ def check_secret_env(graph: Graph, environ: Mapping[str, str] | None = None) -> 
                     Severity.ERROR,
                     "E0601",
                     f"secret {name}: environment variable {name} is not set or empty",
-                    path="training.secrets",
-                    hint=f"export {name} in the shell that runs runctl; its value is stored as an "
-                    "encrypted SSM parameter and never printed",
+                    path="instances" if name == RUNPOD_API_KEY else "training.secrets",
+                    hint=f"export {name} in the shell that runs runctl; "
+                    + (
+                        "runctl calls RunPod with it and keeps it only as an encrypted Pulumi secret"
+                        if name == RUNPOD_API_KEY
+                        else "its value is stored as an encrypted SSM parameter and never printed"
+                    ),
                 )
                 for name in missing
             ]

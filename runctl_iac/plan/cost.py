@@ -40,6 +40,7 @@ from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.model import CostEstimate, CostLine
 from runctl_iac.plan.prices import EbsPrice, catalog
+from runctl_iac.plan.runpod_cost import has_runpod, runpod_catalog, runpod_lines, sources_note
 from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
 
@@ -255,6 +256,9 @@ def estimate_cost(
             total,
         )
 
+    for line, month in runpod_lines(graph):
+        add(line, month)
+
     s3_rate = cat.s3_standard_gb_month(region)
     rate_text = "rate unknown" if s3_rate is None else f"${_plain(s3_rate)}/GB-month"
     for rid in sorted(graph.resources):
@@ -294,6 +298,8 @@ def estimate_cost(
     if any(line.kind == "bucket" for line in lines):
         notes.append(f"S3 storage is billed by usage and not included: S3 Standard {rate_text} in {region}")
     notes.append(f"catalog prices, not live: {cat.sources_note()}")
+    if has_runpod(graph):
+        notes.append(sources_note())
     return CostEstimate(
         region=region,
         lines=tuple(lines),
@@ -395,6 +401,17 @@ def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
             )
         elif line.kind == "root-disk" and len(parts) >= 2:
             out.append(_unknown(spec, ("instances", parts[1], "disk_gb"), f"no price for {line.description}"))
+        elif line.kind == "instance" and len(parts) >= 2 and parts[1] in spec.runpod_groups:
+            gpu = spec.runpod_groups[parts[1]].gpu
+            known = ", ".join(sorted(runpod_catalog().gpus))
+            out.append(
+                _unknown(
+                    spec,
+                    ("instances", parts[1], "gpu"),
+                    f"no RunPod price for GPU type {gpu} in the catalog",
+                    f"check the GPU id (the catalog knows: {known})",
+                )
+            )
         elif line.kind == "volume" and len(parts) >= 2:
             out.append(_unknown(spec, ("volumes", parts[1], "type"), f"no price for {line.description}"))
     return [*out, *spot_price_warnings(estimate, spec)]

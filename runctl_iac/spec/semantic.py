@@ -12,6 +12,7 @@ from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
+from runctl_iac.spec.runpod_checks import runpod_checks
 from runctl_iac.spec.schema import sort_key
 
 GP3_BASELINE_IOPS = 3000
@@ -71,7 +72,7 @@ def semantic_diagnostics(
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     parts = Parts(data, invalid)
-    for check in (_volumes, _mounts, _training, _durations, _spot):
+    for check in (_volumes, _mounts, _training, _durations, _spot, runpod_checks):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     return sorted(out, key=sort_key)
