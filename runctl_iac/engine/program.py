@@ -29,6 +29,7 @@ from runctl_iac.compiler.runpod import API_KEY_ENV as RUNPOD_API_KEY
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 
 PROVIDER_TYPE = "pulumi:providers:aws"
+DYNAMIC_PREFIX = "pulumi-python:dynamic"  # runctl's own dynamic providers (engine/runpod_provider.py)
 SPEC_HASH_OUTPUT = "specHash"
 
 
@@ -142,6 +143,9 @@ class _Interpreter:
 
         from runctl_iac.engine import args as argsmod
 
+        if res.type.startswith(DYNAMIC_PREFIX):
+            return self._register_dynamic(res)
+
         cls = argsmod.resource_class(res.type)
         kwargs = argsmod.build_kwargs(
             argsmod.resource_shapes(cls), res.properties, self.resolve, cls.__name__, res.id
@@ -156,6 +160,22 @@ class _Interpreter:
         self.resources[res.id] = obj
         if res.type == PROVIDER_TYPE:
             self.provider = obj
+        return obj
+
+    def _register_dynamic(self, res: Resource) -> Any:
+        """A runctl dynamic resource (RunPod): plain properties, placeholders resolved, the key secret."""
+        import pulumi
+
+        from runctl_iac.engine.runpod_provider import CLASSES, SECRET_OUTPUTS
+
+        opts = pulumi.ResourceOptions(
+            protect=res.options.protect,
+            retain_on_delete=res.options.retain_on_delete,
+            depends_on=[self.resources[d] for d in res.options.depends_on],
+            additional_secret_outputs=SECRET_OUTPUTS,
+        )
+        obj = CLASSES[res.type](res.id, self.output(dict(res.properties)), opts)
+        self.resources[res.id] = obj
         return obj
 
     def output(self, value: Any) -> Any:
