@@ -98,6 +98,7 @@ CODES: dict[str, str] = {
     "E0711": "stack not found",
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
+    "E0720": "RunPod refused the change (API key, capacity, rate limit, request)",
     "W0714": "runctl doctor: something optional is missing",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",

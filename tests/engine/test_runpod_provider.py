@@ -131,3 +131,23 @@ def test_unreachable_api_is_an_error_with_the_url(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(RunPodError) as err:
         RunPodClient(KEY, url).call("GET", "/pods")
     assert err.value.status == 0 and url in str(err.value)
+
+
+def test_a_provider_traceback_becomes_a_runpod_diagnostic() -> None:
+    from runctl_iac.engine.errors import classify, readable
+
+    text = (
+        "  error: pod.trainer: Traceback (most recent call last):\n"
+        '  File "runpod_provider.py", line 3, in create\n'
+        "    raise RunPodError(401, 'x')\n"
+        "runctl_iac.engine.runpod_api.RunPodError: RunPod API 401: POST /pods: Unauthorized "
+        "(check RUNPOD_API_KEY: RunPod refused it)\n"
+    )
+    assert readable(text) == (
+        "  error: pod.trainer: RunPod API 401: POST /pods: Unauthorized (check RUNPOD_API_KEY: RunPod refused it)\n"
+    )
+    diag = classify(text)
+    assert diag.code == "E0720" and diag.message.endswith(
+        "RunPod refused the request (401): POST /pods: Unauthorized"
+    )
+    assert diag.hint == "check RUNPOD_API_KEY: RunPod refused it"
