@@ -144,7 +144,8 @@ def test_a_provider_traceback_becomes_a_runpod_diagnostic() -> None:
         "(check RUNPOD_API_KEY: RunPod refused it)\n"
     )
     assert readable(text) == (
-        "  error: pod.trainer: RunPod API 401: POST /pods: Unauthorized (check RUNPOD_API_KEY: RunPod refused it)\n"
+        "  error: pod.trainer: RunPod API 401: POST /pods: Unauthorized "
+        "(check RUNPOD_API_KEY: RunPod refused it)\n"
     )
     diag = classify(text)
     assert diag.code == "E0720" and diag.message.endswith(
