@@ -197,5 +197,5 @@ class NetworkVolume(Resource, module="runpod", name="NetworkVolume"):
         super().__init__(NetworkVolumeProvider(), name, props, opts)
 
 
-CLASSES: Mapping[str, type[Resource]] = {POD: Pod, NETWORK_VOLUME: NetworkVolume}
+CLASSES: Mapping[str, type[Pod] | type[NetworkVolume]] = {POD: Pod, NETWORK_VOLUME: NetworkVolume}
 assert all(f"pulumi-python:{cls._resource_type_name}" == token for token, cls in CLASSES.items())

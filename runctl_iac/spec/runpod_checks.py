@@ -63,7 +63,7 @@ def runpod_checks(parts: Parts, emit: Emit) -> None:
                 )
     training = parts.data.get("training")
     if isinstance(training, dict) and parts.clean("training", "group"):
-        target = parts.mapping("instances").get(training.get("group"))
+        target = parts.mapping("instances").get(str(training.get("group")))
         if _provider(target) == "runpod":
             emit(
                 "E0343",
