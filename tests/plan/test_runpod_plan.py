@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.plan_helpers import invoke
+from tests.cli.plan_helpers import invoke, validate_plan
 from tests.render.golden import check_golden
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "runpod" / "runpod.yaml"
@@ -45,6 +45,7 @@ def test_diff_resize_in_place_and_gpu_change_replaces(spec: Path) -> None:
     assert run.code == 0, run.stdout + run.stderr
     check_golden("runpod-diff.txt", run.stdout)
     doc = invoke("diff", spec.name, moved.name, "-o", "json").json()
+    validate_plan(doc)  # schemas/plan.schema.json
     actions = {c["id"]: c["action"] for c in doc["changes"]}
     assert actions == {"pod.trainer": "replace", "runpod-volume.cache": "update"}
 
