@@ -82,11 +82,12 @@ test-latest: | $(UV)
 	$(UV) pip install -q --python .venv-latest/bin/python --upgrade -e '.[dev]'
 	.venv-latest/bin/python -m pytest -n 2 -q
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the import layers (import-linter contracts in pyproject.toml)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

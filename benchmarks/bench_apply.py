@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,14 +36,17 @@ def one_apply(example: str, folder: Path) -> tuple[float, float]:
     from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.engine.apply import ApplyRequest, run_apply
-    from runctl_iac.engine.settings import Backend, Passphrase
     from runctl_iac.engine.workspace import Target
     from runctl_iac.plan.config import ProjectConfig
     from runctl_iac.spec import load_spec_or_raise
+    from runctl_iac.stackref import Backend, Passphrase
     from tests.engine import fake_pulumi as fp
 
     spec_path = folder / example
     spec_path.write_text((ROOT / "examples" / example).read_text())
+    code = ROOT / "examples" / example.removesuffix(".yaml")  # training.code must exist (E0320)
+    if code.is_dir():
+        shutil.copytree(code, folder / code.name, dirs_exist_ok=True)
     inside = 0.0
 
     class Timed(fp.FakePulumi):

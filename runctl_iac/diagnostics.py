@@ -8,7 +8,13 @@ code list is generated from it.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+import html
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 
@@ -56,11 +62,13 @@ CODES: dict[str, str] = {
     "E0316": "dlami-pytorch-X.Y names no known PyTorch DLAMI line for the instance's architecture",
     "W0317": "ttl is shorter than training.max_runtime (the environment expires mid-run)",
     "E0319": "training.staging_bucket names a bucket that does not exist",
+    "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
+    "E0320": "training.code names a local folder that does not exist or is not a folder",
+    "E0321": "training.autostop.idle is shorter than 5 minutes",
     "E0340": "a group mounts a volume of the other provider (EBS on a RunPod pod, or the reverse)",
     "E0341": "a RunPod pod's data_centers leave out the data center of its network volume",
     "E0342": "a RunPod pod has both a pod volume and a network volume",
     "E0343": "training.group names a RunPod group, where runctl cannot launch training yet",
-    "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -81,6 +89,7 @@ CODES: dict[str, str] = {
     "E0512": "live spot prices could not be read (--live-prices)",
     "E0513": "a budget is set but a price is unknown (the budget cannot be checked)",
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
+    "W0515": "GPU instances that nothing stops when idle (no autostop, no budget.max_run_usd)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
@@ -98,8 +107,14 @@ CODES: dict[str, str] = {
     "E0711": "stack not found",
     "E0712": "local emulator not installed or not running",
     "E0713": "operation interrupted (Ctrl-C)",
-    "E0720": "RunPod refused the change (API key, capacity, rate limit, request)",
     "W0714": "runctl doctor: something optional is missing",
+    "W0716": "the local target cannot run the training job (apply creates the infrastructure only)",
+    "W0717": "the stack applied is already past its expiry",
+    "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
+    "E0721": "the eject output folder exists and is not empty",
+    "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
+    "E0725": "RunPod refused the change (API key, capacity, rate limit, request)",
+    "E0726": "eject cannot write RunPod resources (runctl's own dynamic provider)",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",
@@ -114,11 +129,19 @@ CODES: dict[str, str] = {
     "W0811": "last checkpoint sync older than twice checkpoints.every",
     "W0812": "a running node's heartbeat is stale",
     "E0813": "a run is still running and was not stopped (no --yes)",
+    "E0814": "the local target cannot run a training job (the emulator has no machines)",
+    "E0820": "no GPU on this machine and `runctl run --here --require-gpu` was given",
+    "W0821": "no GPU on this machine: the local run's job runs on CPU",
+    "E0822": "not enough free disk space for a local run",
+    "W0823": "the spec's image is not used by a local run (this machine's Python runs the job)",
+    "E0824": "a local run cannot start (training.code is not a local folder, no training, bad --nodes)",
+    "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
+    "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",
     "E0903": "AWS call failed while listing or checking resources",
-    "E0904": "invalid gc option (--min-age, --dry-run with --yes)",
+    "E0904": "invalid gc option (--min-age, --dry-run with --yes; --orphans with no stack needs --project)",
     "E0905": "gc could not remove some resources (see the audit log)",
     "W0906": "the search may be incomplete (a kind could not be listed, or the backend is unreadable)",
 }
@@ -161,5 +184,97 @@ class DiagnosticError(Exception):
         return "; ".join(f"{d.code} {d.path}: {d.message}" for d in self.diagnostics)
 
 
+_HTML_START = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def without_html(text: str) -> str:
+    """An error text with an HTML page in it (an endpoint's error page, e.g. the local emulator's
+    500) shortened to the text before it and the page's title; other texts unchanged."""
+    start = _HTML_START.search(text)
+    if start is None:
+        return text
+    page = text[start.start() :]
+    title = _HTML_TITLE.search(page)
+    words = " ".join(html.unescape(title.group(1) if title else _HTML_TAG.sub(" ", page)).split())
+    head = text[: start.start()].rstrip().rstrip(":").rstrip()
+    if len(words) > 120:
+        words = words[:120].rsplit(" ", 1)[0] + " ..."
+    page_note = f"an HTML error page: {words}" if words else "an HTML error page"
+    return f"{head} ({page_note})" if head else page_note
+
+
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
+
+
+# ---- the compiler form, plain text (colour only when asked; no Rich) ----
+
+_STYLE = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
+_DIM = "\x1b[2m"
+_RESET = "\x1b[0m"
+
+
+def display_path(file: str, cwd: Path | None = None) -> str:
+    """`file` relative to `cwd` (default: the current directory) when it lies under it, else as given."""
+    # absolute, not resolved: a symlink is shown under its own name (and a symlink loop cannot raise)
+    base = Path(os.path.abspath(cwd or Path.cwd()))
+    try:
+        return Path(os.path.abspath(file)).relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return file
+
+
+# control, format (zero-width space, bidi overrides), separator, private-use and unassigned characters
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def escape_invisible(text: str) -> str:
+    """`text` with every character a terminal would not show (or would show misleadingly) written as an
+    escape: a name holding a zero-width space reads `train\u200ber`, not `trainer`."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _INVISIBLE or (category == "Zs" and char != " "):
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def format_diagnostic(d: Diagnostic, *, cwd: Path | None = None, colour: bool = False) -> str:
+    """One diagnostic: `file:line:col: severity[CODE] path: message`, plus `  hint: ...` when there is one.
+    Invisible characters in any part are escaped (see `escape_invisible`)."""
+    d = replace(
+        d,
+        message=escape_invisible(without_html(d.message)),
+        path=escape_invisible(d.path),
+        hint=escape_invisible(d.hint) if d.hint else d.hint,
+        file=escape_invisible(d.file) if d.file else d.file,
+    )
+    where = ""
+    if d.file is not None:
+        where = display_path(d.file, cwd)
+        if d.line is not None:
+            where += f":{d.line}"
+            if d.column is not None:
+                where += f":{d.column}"
+        where += ": "
+    label = f"{d.severity.value}[{d.code}]"
+    if colour:
+        label = f"{_STYLE[d.severity]}{label}{_RESET}"
+    subject = f"{d.path}: " if d.path else ""
+    text = f"{where}{label} {subject}{d.message}"
+    if d.hint:
+        text += f"\n  {_DIM}hint:{_RESET} {d.hint}" if colour else f"\n  hint: {d.hint}"
+    return text
+
+
+def render_text(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None, colour: bool = False) -> str:
+    """Every diagnostic, one (or two, with a hint) lines each; ends with a newline unless empty."""
+    lines = [format_diagnostic(d, cwd=cwd, colour=colour) for d in diagnostics]
+    return "".join(line + "\n" for line in lines)

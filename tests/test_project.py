@@ -1,5 +1,6 @@
 """The project root and the stack overlay lookup: --stacks-dir, else stacks/ next to the spec, else
-stacks/ at the project root (nearest directory upward with runctl.toml, pyproject.toml or .git)."""
+stacks/ at the project root (nearest directory upward with runctl.toml, a pyproject.toml with
+[tool.runctl], or .git)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,19 @@ def tags_of(path: Path, stack: str, stacks_dir: Path | None = None) -> dict[str,
 
 @pytest.mark.parametrize("marker", ["runctl.toml", "pyproject.toml", ".git"])
 def test_project_root_is_the_nearest_marked_directory(tmp_path: Path, marker: str) -> None:
-    (tmp_path / marker).mkdir() if marker == ".git" else (tmp_path / marker).write_text("")
+    text = "[tool.runctl]\n" if marker == "pyproject.toml" else ""
+    (tmp_path / marker).mkdir() if marker == ".git" else (tmp_path / marker).write_text(text)
     spec = write(tmp_path / "infra" / "deep" / "spec.yaml", SPEC)
     assert project_root(spec) == tmp_path
     assert project_root(spec.parent) == tmp_path
+
+
+def test_a_pyproject_without_tool_runctl_is_no_project_root(tmp_path: Path) -> None:
+    """A Python package inside a repository keeps its runctl state with the repository's."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pkg" / "pyproject.toml", '[project]\nname = "pkg"\n')
+    spec = write(tmp_path / "pkg" / "spec.yaml", SPEC)
+    assert project_root(spec) == tmp_path
 
 
 def test_project_root_without_marker_is_the_spec_folder(tmp_path: Path) -> None:

@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "doctor",
     "local",
     "launch",
+    "run",
+    "eject",
     "logs",
     "job",
     "stop_job",

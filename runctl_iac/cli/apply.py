@@ -7,32 +7,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import EXIT_ERROR, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import backend_option, yes_option
+from runctl_iac.cli.common import EXIT_ERROR, fail, load_compiled, usage_error, yes_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from runctl_iac.compiler.graph import Graph, LaunchPlan
-    from runctl_iac.diagnostics import Diagnostic
     from runctl_iac.engine.apply import AppliedStack
-    from runctl_iac.spec.model import Spec
-
-
-def load_compiled(
-    spec: Path, stack: str | None, stacks_dir: Path | None, local: bool
-) -> tuple[Spec, Graph, LaunchPlan, list[Diagnostic]]:
-    """(Spec, Graph, LaunchPlan, warnings); `--local` turns the target into the local emulator."""
-    from dataclasses import replace
-
-    from runctl_iac.cli.plan import load_or_exit
-    from runctl_iac.compiler import compile as compile_spec
-
-    loaded, warnings = load_or_exit(spec, stack, stacks_dir)
-    if local and loaded.target != "local":
-        loaded = replace(loaded, target="local")
-    graph, launch_plan = compile_spec(loaded)
-    return loaded, graph, launch_plan, warnings
 
 
 def launch_stage(*, wait: bool, yes: bool) -> Callable[[AppliedStack], int]:
@@ -46,14 +30,16 @@ def launch_stage(*, wait: bool, yes: bool) -> Callable[[AppliedStack], int]:
     return after_up
 
 
+@stack_command()
 def apply(
-    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file.", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     yes: bool = yes_option(),
     no_launch: bool = typer.Option(False, "--no-launch", help="Create the infrastructure only."),
     wait: bool = typer.Option(
         False, "--wait", help="After the launch, wait for the job: exit 0 only when every node succeeded."
+    ),
+    no_refresh: bool = typer.Option(
+        False, "--no-refresh", help="Do not read AWS first: changes made by hand are not repaired."
     ),
     parallel: int | None = typer.Option(None, "--parallel", min=1, help="Resource operations at once."),
     plan_file: Path | None = typer.Option(
@@ -63,11 +49,11 @@ def apply(
     target_dependents: bool = typer.Option(
         False, "--target-dependents", help="With --target: also update what depends on it."
     ),
-    backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="Apply to the local emulator (`runctl local start`)."),
 ) -> None:
     """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
 
+    The preview and the update first read what AWS has now (like Terraform's refresh), so a
+    resource deleted or changed by hand is put back as the spec says; --no-refresh skips that.
     Without a terminal (CI), --yes is required. With --plan FILE, the apply goes ahead only if the
     plan document reviewed (from `runctl plan --out FILE`) was computed for this spec and this
     applied state.
@@ -79,16 +65,20 @@ def apply(
     With --wait (what CI wants), the command ends with the job's own outcome: exit 0 when every node
     succeeded, 1 otherwise with the failing node, its state and the tail of its log.
     """
-    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, make_target
-    from runctl_iac.cli.plan import fail
+    spec, stack, stacks_dir, local, backend = (
+        where.spec_path,
+        where.stack,
+        where.stacks_dir,
+        where.local,
+        where.backend,
+    )
+    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, new_passphrase_warning
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.apply import ApplyRequest, run_apply
     from runctl_iac.engine.driver import Interrupted
 
     loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
     if loaded.target == "local" and backend is not None:
-        from runctl_iac.cli.plan import usage_error
-
         raise usage_error("--backend does not apply to the local target: its state lives in .runctl/local/")
     ui = TerminalUI("update")
     if warnings:
@@ -96,15 +86,15 @@ def apply(
     try:
         from runctl_iac.engine.account import caller_account
         from runctl_iac.engine.command import pulumi_command
-        from runctl_iac.engine.local import local_target
+        from runctl_iac.engine.targets import local_endpoint, stack_target
+        from runctl_iac.launch.stopped import start_instances, stopped_instances
         from runctl_iac.plan.config import load_project_config
 
         pulumi_command()  # E0701 (no CLI, or too old) before a passphrase is generated for nothing
-        endpoint = None
-        if loaded.target == "local":
-            tgt, endpoint = local_target(spec, graph.project, graph.stack)
-        else:
-            tgt = make_target(spec, graph.project, graph.stack, backend, create_passphrase=True)
+        is_local = loaded.target == "local"
+        tgt = stack_target(spec, graph.project, graph.stack, backend, local=is_local, create=True)
+        new_passphrase_warning(tgt)
+        endpoint = local_endpoint(tgt)
         request = ApplyRequest(
             spec_path=spec,
             spec=loaded,
@@ -114,6 +104,7 @@ def apply(
             config=load_project_config(spec),
             yes=yes,
             no_launch=no_launch,
+            refresh=not no_refresh,
             parallel=parallel,
             plan_file=plan_file,
             targets=list(target),
@@ -121,6 +112,8 @@ def apply(
             endpoint_url=endpoint,
             after_up=launch_stage(wait=wait, yes=yes),
             account_lookup=lambda: caller_account(loaded.region, endpoint),
+            stopped_lookup=lambda outputs: stopped_instances(outputs, loaded.region, endpoint),
+            start_stopped=lambda ids: start_instances(ids, loaded.region, endpoint),
         )
         code = run_apply(request, ui)
     except DiagnosticError as exc:

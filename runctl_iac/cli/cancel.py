@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
-    yes_option,
+from runctl_iac.cli.common import EXIT_OK, fail, yes_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 
+@stack_command(project=True)
 def cancel(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     yes: bool = yes_option(),
-    backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
 ) -> None:
     """Cancel the update holding the stack's lock (e.g. a CI job that was killed), then say what
     the interrupted update left pending. Only do this when no update is really running.
@@ -33,14 +25,13 @@ def cancel(
 
         runctl cancel examples/quickstart.yaml --stack dev --yes
     """
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI, confirmed
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
     from runctl_iac.engine.recover import inspect
+    from runctl_iac.engine.ui import confirmed
 
-    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="cancel")
+    target, label = where.resolve("cancel")
     ui = TerminalUI()
     try:
         question = "cancel the running update? (only if it is not really running)"
@@ -48,10 +39,14 @@ def cancel(
         if not confirmed(ui, yes, command="cancel", question=question, hint=hint):
             raise typer.Exit(EXIT_OK)
         handle = driver.open_for(target, create=False)
-        driver.cancel(handle)
-        sys.stdout.write(
-            f"the update of {target.project}/{target.stack} was cancelled; the lock is removed\n"
-        )
+        if driver.cancel(handle, target):
+            sys.stdout.write(
+                f"the update of {target.project}/{target.stack} was cancelled; the lock is removed\n"
+            )
+        else:
+            sys.stdout.write(
+                f"nothing to cancel: no update of {target.project}/{target.stack} holds the lock\n"
+            )
         pending = inspect(target)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.job_common import fail, guarded, open_stack
+from runctl_iac.cli import here_jobs
+from runctl_iac.cli.common import EXIT_OK, fail
+from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def checkpoints(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
 ) -> None:
     """List the checkpoints in S3: per node, each file with its size and time, and the last sync.
 
@@ -27,13 +32,16 @@ def checkpoints(
 
         runctl checkpoints examples/llama-finetune.yaml --stack prod
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
+    if here:
+        raise typer.Exit(here_jobs.checkpoints(spec, stack, stacks_dir))
     from runctl_iac.diagnostics import Diagnostic, Severity
     from runctl_iac.launch import runs
     from runctl_iac.launch.script import CHECKPOINT_PREFIX
     from runctl_iac.render.diagnostics import render_text
     from runctl_iac.render.job import render_checkpoints_text
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     plan = opened.target.plan
     if plan.checkpoint_bucket is None:
         hint = "set training.checkpoints {dir, bucket, every}"

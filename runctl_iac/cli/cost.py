@@ -11,12 +11,13 @@ from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
     check_output,
+    fail,
+    load_or_exit,
     output_option,
-    stack_option,
-    stacks_dir_option,
     write_out,
 )
-from runctl_iac.cli.plan import FORMATS, fail, load_or_exit
+from runctl_iac.cli.plan import FORMATS
+from runctl_iac.cli.stack_args import stack_option, stacks_dir_option
 
 
 def cost(

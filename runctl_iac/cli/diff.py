@@ -7,17 +7,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import OutputFormat, check_output, output_option, stack_option, stacks_dir_option
+from runctl_iac.cli.common import OutputFormat, check_output, fail, load_or_exit, output_option, usage_error
 from runctl_iac.cli.plan import (
     FORMATS,
     detailed_exitcode_option,
     emit_plan,
-    fail,
     fail_on_data_loss_option,
-    load_or_exit,
     out_option,
-    usage_error,
 )
+from runctl_iac.cli.stack_args import stack_option, stacks_dir_option
 
 if TYPE_CHECKING:
     from runctl_iac.diagnostics import Diagnostic

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK
-from runctl_iac.cli.engine_common import backend_option
+from runctl_iac.cli.stack_args import backend_option
 
 
 def doctor(
@@ -26,19 +26,14 @@ def doctor(
 
         runctl doctor --install
     """
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.common import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import doctor as doc
-    from runctl_iac.engine.settings import project_root, resolve_backend
-    from runctl_iac.plan.config import load_project_config
     from runctl_iac.render.engine import doctor_text
+    from runctl_iac.stackref import backend_for
 
     try:
-        root = project_root(Path.cwd())
-        config = load_project_config(root)
-        resolved = resolve_backend(
-            root, flag=backend, configured=config.backend, secrets_provider=config.secrets_provider
-        )
+        resolved = backend_for(Path.cwd(), backend)
         if install:
             for line in doc.install():
                 sys.stdout.write(line + "\n")

@@ -1,32 +1,29 @@
-"""`runctl extend SPEC --by DURATION`: move the stack's expiry later (config, stack tag, AWS tags)."""
+"""`runctl extend SPEC [--by DURATION]`: move the stack's expiry later (config, stack tag, AWS tags)."""
 
 from __future__ import annotations
 
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
-
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
+from runctl_iac.cli.common import EXIT_OK, fail
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 
+@stack_command(project=True)
 def extend(
-    spec: Path | None = spec_or_project_argument(),
-    by: str = typer.Option(..., "--by", metavar="DURATION", help="How much later, e.g. 4h, 1d, 90m."),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
-    backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
+    where: StackArgs,
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        metavar="DURATION",
+        help="How much later, e.g. 4h, 1d, 90m (at most 30d). Default: the stack's ttl.",
+        show_default=False,
+    ),
 ) -> None:
-    """Keep the environment longer: its expiry moves by DURATION (from now when already expired).
+    """Keep the environment longer: its expiry moves by DURATION, by default the ttl it was applied
+    with (from now when already expired).
 
     The new expiry goes to the stack configuration and tag, and an update of the last applied
     Graph (not of the spec's current content: nothing else changes) re-tags the AWS resources
@@ -36,56 +33,22 @@ def extend(
 
         runctl extend examples/quickstart.yaml --stack dev --by 4h
     """
-    from runctl_iac.cli.destroy import local_endpoint, resolve_stack
     from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit
-    from runctl_iac.cli.plan import fail, usage_error
-    from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-    from runctl_iac.engine import driver, snapshot
-    from runctl_iac.engine import workspace as ws
-    from runctl_iac.engine.program import check_secret_env
-    from runctl_iac.spec.durations import parse_duration
+    from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine.driver import Interrupted
+    from runctl_iac.engine.extend import extension_seconds, run_extend
 
     try:
-        seconds = parse_duration(by).seconds
-    except ValueError as exc:
-        raise usage_error(f"--by: {exc}") from None
-    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="extend")
-    try:
-        applied = snapshot.read_applied(target.project, target.stack, target.backend)
-        if applied is None:
-            raise DiagnosticError(
-                [
-                    Diagnostic(
-                        Severity.ERROR,
-                        "E0711",
-                        f"nothing was applied to {target.project}/{target.stack}",
-                        hint="apply it first (`runctl apply`)",
-                    )
-                ]
-            )
-        check_secret_env(applied.graph)
-        program = driver.graph_program(applied.graph, local_endpoint(target))
-        handle = driver.open_for(target, program, create=False)
-        current = ws.plain_config(handle)
-        if ws.EXPIRES_AT_CONFIG not in current:
-            raise usage_error(
-                f"{target.project}/{target.stack} has no ttl: nothing expires, nothing to extend"
-            )
-        new = driver.extended(current, seconds, datetime.now(UTC))
-        config = driver.configure(handle, {ws.EXPIRES_AT_CONFIG: new})
-        sys.stdout.write(
-            f"expiry of {target.project}/{target.stack}: {current[ws.EXPIRES_AT_CONFIG]} -> {new}\n"
-        )
-        view = TerminalUI("update").progress()
-        try:
-            outcome = driver.up(handle, view.handle)
-        finally:
-            view.close()
-        snapshot.write_applied(applied.graph, target.backend, outcome.outputs, config)
-        sys.stdout.write("resources re-tagged with the new expiry\n")
+        if by is not None:
+            extension_seconds(by, None)  # a bad --by is told before the stack is looked for
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
-    except driver.Interrupted:
+    target, label = where.resolve("extend")
+    try:
+        run_extend(target, TerminalUI("update"), by=by)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    except Interrupted:
         raise interrupted_exit("extend", target, label) from None
     raise typer.Exit(EXIT_OK)
 

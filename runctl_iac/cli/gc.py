@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK, OutputFormat, check_output, output_option, write_out
+from runctl_iac.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    OutputFormat,
+    check_output,
+    fail,
+    output_option,
+    write_out,
+)
 from runctl_iac.cli.resources import FORMATS, region_option
+from runctl_iac.cli.stack_args import backend_option, local_option, project_option
 from runctl_iac.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -35,8 +44,6 @@ def _min_age(text: str) -> dt.timedelta:
 
 
 def _usage(code: str, path: str, message: str, hint: str) -> typer.Exit:
-    from runctl_iac.cli.plan import fail
-
     return fail([Diagnostic(Severity.ERROR, code, message, path=path, hint=hint)])
 
 
@@ -60,17 +67,9 @@ def gc(
     delete_data: bool = typer.Option(
         False, "--delete-data", help="Empty and delete non-retained buckets that still hold objects."
     ),
-    project: str | None = typer.Option(
-        None, "--project", "-p", help="Only this project.", show_default=False
-    ),
-    backend: str | None = typer.Option(
-        None,
-        "--backend",
-        metavar="URL",
-        help="State backend (file:// or s3://). Default: PULUMI_BACKEND_URL, "
-        "else .runctl/state in the project root.",
-        show_default=False,
-    ),
+    project: str | None = project_option(),
+    backend: str | None = backend_option(),
+    local: bool = local_option(),
     audit_log: Path | None = typer.Option(
         None,
         "--audit-log",
@@ -83,10 +82,14 @@ def gc(
     """Tear down what nobody wants: expired stacks and orphaned resources (both when neither flag is given).
 
     Expired stacks are destroyed through the engine, or swept by their tags when it cannot run;
-    orphans are resources tagged runctl:managed-by whose project/stack has no stack in the state
-    backend (looked for in projects the backend knows, or the one --project names). Never touched:
+    orphans are resources tagged runctl:managed-by whose project/stack has no stack in any backend
+    runctl knows for the project (the one apply uses, the default .runctl/state, the local target's,
+    runctl.toml's), looked for in projects those backends know or the one --project names; a
+    backend that cannot be read keeps what may be its stacks'. --local: the local emulator. Never touched:
     retained resources (runctl:retain=true), resources younger than --min-age, stacks with an
-    update in progress; a stack whose job is running is refused unless --force. A dry run (the
+    update in progress; a stack whose job is running is refused unless --force. With
+    `[gc] stopped_for = "7d"` in runctl.toml, --expired also destroys stacks whose instances
+    have all been stopped (autostop) that long, listing the retained volumes they keep. A dry run (the
     default) lists exactly what would go and the $/hour saved; --yes deletes in dependency order
     and appends every action to the audit log. Exit 1 when any deletion fails.
 
@@ -95,8 +98,8 @@ def gc(
         runctl gc --expired --orphans --region us-east-1 --yes
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.plan.config import load_project_config
     from runctl_iac.teardown.gc import GcOptions
     from runctl_iac.teardown.service import plan, project_root, run
 
@@ -107,14 +110,26 @@ def gc(
     except ValueError as exc:
         raise _usage("E0904", "--min-age", str(exc), "e.g. --min-age 30m, 2h, or 0 to disable") from None
     both = not expired and not orphans
-    options = GcOptions(
-        expired=expired or both, orphans=orphans or both, min_age=age, force=force, delete_data=delete_data
-    )
     destroy = engine_destroyer()
     root = project_root()
     try:
+        stopped_for = load_project_config(root).gc_stopped_for
+        options = GcOptions(
+            expired=expired or both,
+            orphans=orphans or both,
+            min_age=age,
+            force=force,
+            delete_data=delete_data,
+            stopped_for=None if stopped_for is None else dt.timedelta(seconds=stopped_for.seconds),
+        )
         session = plan(
-            region, options=options, project=project, backend=backend, engine=destroy is not None, root=root
+            region,
+            options=options,
+            project=project,
+            backend=backend,
+            engine=destroy is not None,
+            root=root,
+            local=local,
         )
         result = None
         if yes and not session.plan.empty:

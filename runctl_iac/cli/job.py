@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import (
-    EXIT_OK,
-    OutputFormat,
-    check_output,
-    output_option,
-    stack_option,
-    stacks_dir_option,
+from runctl_iac.cli import here_jobs
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, output_option, warn
+from runctl_iac.cli.here_jobs import HERE_HELP
+from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
-from runctl_iac.cli.job_common import guarded, node_hourly, open_stack, write_warnings
 
 
+@stack_command(backend=False)
 def job(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     output: OutputFormat = output_option(OutputFormat.text, OutputFormat.json),
 ) -> None:
@@ -30,30 +28,41 @@ def job(
 
     A running node whose heartbeat is older than two minutes is flagged STALE
     (W0812: the node may be gone); a checkpoint sync older than twice
-    `checkpoints.every` is W0811. `$ so far` is the node's runtime at the
-    instance's estimated hourly price (spot: an estimate). JSON output:
-    `{version, run_id, nodes: [...]}`.
+    `checkpoints.every` is W0811. `$ so far` is what the node counted from its
+    heartbeats (its $/hour: the plan's estimate, or the spot price it read), else
+    its runtime at the instance's estimated hourly price. Nodes that stopped
+    themselves (autostop, budget cap) say why, when, what they spent and what a
+    stopped node still costs (EBS). JSON output: `{version, run_id, nodes: [...]}`.
 
     Example:
 
         runctl job examples/llama-finetune.yaml --output json
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
+    if here:
+        raise typer.Exit(here_jobs.job(spec, stack, stacks_dir, run, output))
     from runctl_iac.launch import runs
+    from runctl_iac.launch.health import job_warnings, node_hourly
+    from runctl_iac.plan.autostop import stopped_node_monthly
+    from runctl_iac.plan.cost import estimate_cost
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text
 
     check_output(output, OutputFormat.text, OutputFormat.json)
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     s3, bucket, plan = opened.clients.s3, opened.target.bucket, opened.target.plan
 
     def body() -> int:
         run_id = runs.resolve_run(s3, bucket, run)
         statuses = runs.read_statuses(s3, bucket, run_id, len(plan.nodes))
         now = datetime.now(UTC)
-        rows = job_rows(statuses, now, node_hourly(opened))
-        write_warnings(opened, statuses, now)
-        sys.stdout.write(
-            render_job_json(run_id, rows) if output is OutputFormat.json else render_job_text(run_id, rows)
-        )
+        rows = job_rows(statuses, now, node_hourly(opened.graph, opened.spec, plan))
+        warn(job_warnings(plan, statuses, now))
+        if output is OutputFormat.json:
+            sys.stdout.write(render_job_json(run_id, rows))
+        else:
+            cost = estimate_cost(opened.graph, opened.spec)
+            kept = stopped_node_monthly(cost, plan.group, len(plan.nodes))
+            sys.stdout.write(render_job_text(run_id, rows, stopped_monthly=kept))
         return EXIT_OK
 
     raise typer.Exit(guarded(body))

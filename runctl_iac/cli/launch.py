@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option, write_out
-from runctl_iac.cli.job_common import fail, load_compiled, open_stack, run_launch
+from runctl_iac.cli.common import EXIT_OK, fail, load_compiled, warn, write_out
+from runctl_iac.cli.job_common import open_stack, run_launch
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def launch(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     wait: bool = typer.Option(
         False, "--wait", help="Wait for the job; exit 0 only when every node succeeded."
     ),
@@ -43,11 +44,13 @@ def launch(
         runctl launch examples/llama-finetune.yaml --stack dev --wait --follow
         runctl launch examples/llama-finetune.yaml --print-script --node 1
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     if print_script:
         from runctl_iac.diagnostics import Diagnostic, Severity
         from runctl_iac.launch.script import render_script
 
-        _spec, graph, plan = load_compiled(spec, stack, stacks_dir)
+        _spec, graph, plan, warnings = load_compiled(spec, stack, stacks_dir, local)
+        warn(warnings)
         if not plan.nodes:
             hint = "add a training section to launch a job"
             raise fail(
@@ -61,7 +64,7 @@ def launch(
             )
         write_out(render_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
         raise typer.Exit(EXIT_OK)
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local, launch=True)
     raise typer.Exit(run_launch(spec, opened, wait=wait, follow=follow, yes=yes))
 
 

@@ -19,7 +19,7 @@ local_app = typer.Typer(
 
 
 def _root() -> Path:
-    from runctl_iac.engine.settings import project_root
+    from runctl_iac.stackref import project_root
 
     return project_root(Path.cwd())
 
@@ -34,7 +34,7 @@ def start(
 
         runctl local start && runctl apply examples/local.yaml --yes
     """
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.common import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import local
 

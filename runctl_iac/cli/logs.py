@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli import here_jobs
+from runctl_iac.cli.common import EXIT_OK
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, open_stack
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 FOLLOW_POLL_SECONDS = 5.0
 
 
+@stack_command(backend=False)
 def logs(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     node: int | None = typer.Option(None, "--node", "-n", help="Only this node (rank). Default: every node."),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the job ends."),
@@ -30,10 +35,13 @@ def logs(
 
         runctl logs examples/llama-finetune.yaml --node 0 --follow
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
+    if here:
+        raise typer.Exit(here_jobs.logs(spec, stack, stacks_dir, node, run, follow))
     from runctl_iac.launch import runs
     from runctl_iac.render.job import log_line
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     s3, bucket = opened.clients.s3, opened.target.bucket
     count = len(opened.target.plan.nodes)
 

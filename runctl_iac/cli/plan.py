@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +15,19 @@ from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
     check_output,
+    fail,
+    load_or_exit,
     output_option,
-    stack_option,
-    stacks_dir_option,
+    usage_error,
     write_out,
+)
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 if TYPE_CHECKING:
-    from runctl_iac.diagnostics import Diagnostic
     from runctl_iac.plan.model import Plan
-    from runctl_iac.spec.model import Spec
 
 FORMATS = (OutputFormat.text, OutputFormat.json, OutputFormat.markdown)
 
@@ -50,30 +52,6 @@ def fail_on_data_loss_option() -> bool:
     return typer.Option(
         False, "--fail-on-data-loss", help="Exit 1 when the change deletes or replaces data (E0507)."
     )
-
-
-def fail(diagnostics: Iterable[Diagnostic]) -> typer.Exit:
-    """Print diagnostics to stderr in the compiler form; the caller raises the returned exit (code 1)."""
-    from runctl_iac.render.diagnostics import render_text, use_colour
-
-    sys.stderr.write(render_text(diagnostics, colour=use_colour(sys.stderr)))
-    return typer.Exit(EXIT_ERROR)
-
-
-def usage_error(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
-def load_or_exit(spec: Path, stack: str | None, stacks_dir: Path | None) -> tuple[Spec, list[Diagnostic]]:
-    """The checked Spec and its (warning) diagnostics; exit 1 with every diagnostic when it does not load."""
-    from runctl_iac.diagnostics import has_errors
-    from runctl_iac.spec import load_spec
-
-    result = load_spec(spec, stack=stack, stacks_dir=stacks_dir)
-    if result.spec is None or has_errors(result.diagnostics):
-        raise fail(result.diagnostics)
-    return result.spec, list(result.diagnostics)
 
 
 def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitcode: bool) -> typer.Exit:
@@ -115,10 +93,9 @@ def emit_plan(plan: Plan, output: OutputFormat, out: Path | None, detailed_exitc
     return typer.Exit(EXIT_OK)
 
 
+@stack_command()
 def plan(
-    spec: Path = typer.Argument(..., metavar="SPEC", help="The spec file.", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     offline: bool = typer.Option(
         False, "--offline", help="Offline plan only: compile, diff, cost, policy; no engine, no secrets."
     ),
@@ -135,32 +112,36 @@ def plan(
     out: Path | None = out_option(),
     detailed_exitcode: bool = detailed_exitcode_option(),
     fail_on_data_loss: bool = fail_on_data_loss_option(),
+    no_refresh: bool = typer.Option(
+        False, "--no-refresh", help="Engine preview against the state as recorded, without reading AWS."
+    ),
     live_prices: bool = typer.Option(
         False, "--live-prices", help="Read current spot prices from AWS (needs credentials)."
-    ),
-    backend: str | None = typer.Option(
-        None,
-        "--backend",
-        metavar="URL",
-        help="State backend holding the applied snapshot.",
-        show_default=False,
     ),
 ) -> None:
     """Show what applying SPEC would create, update, replace or delete, what it costs, and what blocks it.
 
-    The base is the last applied snapshot of the stack (kept where the stack's state lives:
-    .runctl/snapshots/ in the project by default; none: everything is created), or --against
-    FILE, or --base GIT_REF. When the Pulumi CLI, credentials and the secret variables are there
-    and the stack exists, the engine preview gives the changes (--engine requires it, --offline
-    skips it). Data loss
-    (a volume or bucket without `retain: true` deleted or replaced) is flagged; with
-    --fail-on-data-loss it blocks. Budgets and guardrails from runctl.toml block too (exit 1).
-    The offline plan needs no cloud credentials and no secret values.
+        The base is the last applied snapshot of the stack (kept where the stack's state lives:
+        .runctl/snapshots/ in the project by default; none: everything is created), or --against
+        FILE, or --base GIT_REF. When the Pulumi CLI, credentials and the secret variables are there
+        and the stack exists, the engine preview gives the changes (--engine requires it, --offline
+        skips it). The engine preview first reads what AWS has now, so changes made by hand show as
+    their repair (--no-refresh skips that). Data loss
+        (a volume or bucket without `retain: true` deleted or replaced) is flagged; with
+        --fail-on-data-loss it blocks. Budgets and guardrails from runctl.toml block too (exit 1).
+        The offline plan needs no cloud credentials and no secret values.
 
-    Example:
+        Example:
 
-        runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
+            runctl plan examples/llama-finetune.yaml --stack dev --base origin/main --output markdown
     """
+    spec, stack, stacks_dir, local, backend = (
+        where.spec_path,
+        where.stack,
+        where.stacks_dir,
+        where.local,
+        where.backend,
+    )
     check_output(output, *FORMATS)
     if offline and engine:
         raise usage_error("--offline and --engine cannot be used together")
@@ -173,6 +154,10 @@ def plan(
     from runctl_iac.diagnostics import DiagnosticError
 
     loaded, warnings = load_or_exit(spec, stack, stacks_dir)
+    if local and loaded.target != "local":
+        from dataclasses import replace
+
+        loaded = replace(loaded, target="local")
     try:
         from runctl_iac.plan.base import resolve_base
         from runctl_iac.plan.config import load_project_config
@@ -187,7 +172,9 @@ def plan(
             resolved = applied_base(spec, loaded, backend, config)
             if not offline:
                 graph, _ = compile_spec(loaded)
-                changes = preview_changes(spec, loaded, graph, backend, config, required=engine)
+                changes = preview_changes(
+                    spec, loaded, graph, backend, config, required=engine, refresh=not no_refresh
+                )
         else:
             resolved = resolve_base(
                 loaded.name,

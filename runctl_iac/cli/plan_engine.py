@@ -16,29 +16,19 @@ if TYPE_CHECKING:
     from runctl_iac.spec.model import Spec
 
 
-def _target(
-    spec_path: Path, spec: Spec, backend: str | None, config: ProjectConfig, *, create: bool
-) -> Target:
-    from runctl_iac.engine.settings import project_root, resolve_backend, resolve_passphrase
-    from runctl_iac.engine.workspace import Target
+def _target(spec_path: Path, spec: Spec, backend: str | None, *, create: bool) -> Target:
+    from runctl_iac.engine.targets import stack_target
 
-    if spec.target == "local":
-        from runctl_iac.engine.local import local_target
-
-        return local_target(spec_path, spec.name, spec.stack)[0]
-    root = project_root(spec_path)
-    resolved = resolve_backend(
-        root, flag=backend, configured=config.backend, secrets_provider=config.secrets_provider
-    )
-    return Target(spec.name, spec.stack, resolved, resolve_passphrase(resolved, create=create))
+    local = spec.target == "local"
+    return stack_target(spec_path, spec.name, spec.stack, backend, local=local, create=create)
 
 
 def applied_base(spec_path: Path, spec: Spec, backend: str | None, config: ProjectConfig) -> ResolvedBase:
     """The stack's applied snapshot, found where its state lives (no cloud SDK for file backends)."""
-    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import read_applied
     from runctl_iac.plan.base import ResolvedBase
     from runctl_iac.plan.model import PlanBase
+    from runctl_iac.stackref import backend_for
 
     resolved = backend_for(spec_path, backend, local=spec.target == "local")
     applied = read_applied(spec.name, spec.stack, resolved)
@@ -52,7 +42,14 @@ def applied_base(spec_path: Path, spec: Spec, backend: str | None, config: Proje
 
 
 def preview_changes(
-    spec_path: Path, spec: Spec, graph: Graph, backend: str | None, config: ProjectConfig, *, required: bool
+    spec_path: Path,
+    spec: Spec,
+    graph: Graph,
+    backend: str | None,
+    config: ProjectConfig,
+    *,
+    required: bool,
+    refresh: bool = True,
 ) -> Changes | None:
     """The engine's changes, or None when the plan stays offline (raises when `required` fails)."""
     from runctl_iac.diagnostics import DiagnosticError
@@ -61,7 +58,7 @@ def preview_changes(
 
     endpoint = None
     try:
-        target = _target(spec_path, spec, backend, config, create=required)
+        target = _target(spec_path, spec, backend, create=required)
         if spec.target == "local":
             env = target.extra_env or {}
             endpoint = env.get("AWS_ENDPOINT_URL")
@@ -82,6 +79,7 @@ def preview_changes(
             target,
             endpoint_url=endpoint,
             account_lookup=lambda: caller_account(spec.region, endpoint),
+            refresh=refresh,
         )
     except DiagnosticError as exc:
         if required:

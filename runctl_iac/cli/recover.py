@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
-    yes_option,
+from runctl_iac.cli.common import EXIT_OK, fail, yes_option
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 
+@stack_command(project=True)
 def recover(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
     yes: bool = yes_option(),
-    backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
 ) -> None:
     """Explain what an interrupted update left pending (which resources, what may exist in AWS),
     then repair the state: resources known to exist are kept, the rest is checked against AWS
@@ -34,14 +26,13 @@ def recover(
 
         runctl recover examples/quickstart.yaml --stack dev --yes
     """
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.engine_common import TerminalUI, confirmed
-    from runctl_iac.cli.plan import fail
+    from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine.recover import inspect
     from runctl_iac.engine.recover import recover as do_recover
+    from runctl_iac.engine.ui import confirmed
 
-    target, label = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="recover")
+    target, label = where.resolve("recover")
     ui = TerminalUI()
     out = sys.stdout
     try:

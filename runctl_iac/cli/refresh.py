@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
@@ -12,25 +11,20 @@ from runctl_iac.cli.common import (
     EXIT_OK,
     OutputFormat,
     check_output,
+    fail,
     output_option,
-    stack_option,
-    stacks_dir_option,
 )
-from runctl_iac.cli.engine_common import (
-    backend_option,
-    local_stack_option,
-    project_option,
-    spec_or_project_argument,
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
 )
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
 
+@stack_command(project=True)
 def refresh(
-    spec: Path | None = spec_or_project_argument(),
-    project: str | None = project_option(),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    named: StackArgs,
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 0: no drift, 1: error, 2: drift."
     ),
@@ -38,8 +32,6 @@ def refresh(
         False, "--update-state", help="Also write what AWS has now into the state (pulumi refresh)."
     ),
     output: OutputFormat = output_option(*FORMATS),
-    backend: str | None = backend_option(),
-    local: bool = local_stack_option(),
 ) -> None:
     """Show what changed in AWS outside runctl (drift): resources edited or deleted by hand.
 
@@ -51,13 +43,12 @@ def refresh(
         runctl refresh examples/quickstart.yaml --stack prod --detailed-exitcode
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.destroy import resolve_stack
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
     from runctl_iac.engine import driver
+    from runctl_iac.plan.autostop import expected_stops
     from runctl_iac.plan.model import Action
 
-    target, _ = resolve_stack(spec, project, stack, stacks_dir, backend, local, command="refresh")
+    target, _ = named.resolve("refresh")
     try:
         handle = driver.open_for(target, create=False)
         drift = driver.refresh(handle, preview_only=not update_state)
@@ -65,6 +56,7 @@ def refresh(
         raise fail(exc.diagnostics) from None
     except driver.Interrupted:
         raise fail([]) from None
+    drift, stopped = expected_stops(drift)  # autostopped instances: expected, not drift
     changed = [c for c in drift.changes if c.action is not Action.NOOP]
     if output is OutputFormat.json:
         import json
@@ -77,12 +69,17 @@ def refresh(
             "drift": bool(changed),
             "state_updated": update_state,
             "changes": [change_json(c) for c in changed],
+            "stopped": stopped,
         }
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
         from runctl_iac.render.plan_text import change_lines, emit
 
         where = f"{target.project}/{target.stack}"
+        if stopped:
+            sys.stdout.write(
+                f"stopped (autostop, expected): {', '.join(stopped)}; `runctl apply` starts them again\n"
+            )
         if not changed:
             sys.stdout.write(
                 f"no drift: {where} matches its state ({len(drift.changes)} resources checked)\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, output_option
-from runctl_iac.cli.engine_common import backend_option
+from runctl_iac.cli.common import EXIT_OK, OutputFormat, check_output, fail, output_option
+from runctl_iac.cli.stack_args import backend_option, local_option
 
 FORMATS = (OutputFormat.text, OutputFormat.json)
 
@@ -18,7 +18,7 @@ FORMATS = (OutputFormat.text, OutputFormat.json)
 def stacks(
     output: OutputFormat = output_option(*FORMATS),
     backend: str | None = backend_option(),
-    local: bool = typer.Option(False, "--local", help="The local emulator's stacks."),
+    local: bool = local_option(),
 ) -> None:
     """List every stack in the backend (all projects): last update, resource count, expiry, owner.
 
@@ -29,22 +29,23 @@ def stacks(
         runctl stacks --backend s3://team-state/runctl --output json
     """
     check_output(output, *FORMATS)
-    from runctl_iac.cli.plan import fail
     from runctl_iac.diagnostics import DiagnosticError
-    from runctl_iac.engine.settings import backend_for, resolve_passphrase
     from runctl_iac.engine.workspace import list_stacks
+    from runctl_iac.stackref import backend_for, no_stacks_yet, resolve_passphrase, state_missing
 
     try:
         resolved = backend_for(Path.cwd(), backend, local=local)
+        if state_missing(resolved):
+            if output is OutputFormat.json:
+                empty = {"backend": resolved.url, "stacks": []}
+                sys.stdout.write(json.dumps(empty, indent=2, sort_keys=True) + "\n")
+            else:
+                sys.stdout.write(no_stacks_yet(resolved) + "\n")
+            raise typer.Exit(EXIT_OK)
         try:
             phrase = resolve_passphrase(resolved)
         except DiagnosticError:
             phrase = None  # listing reads no secret
-        if local:
-            from runctl_iac.engine.local import LOCAL_PASSPHRASE
-            from runctl_iac.engine.settings import Passphrase
-
-            phrase = Passphrase(LOCAL_PASSPHRASE, "local target (fixed)")
         rows = list_stacks(resolved, phrase)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_OK, stack_option, stacks_dir_option
+from runctl_iac.cli import here_jobs
+from runctl_iac.cli.common import EXIT_OK
+from runctl_iac.cli.here_jobs import HERE_HELP
 from runctl_iac.cli.job_common import guarded, open_stack, say
+from runctl_iac.cli.stack_args import (
+    StackArgs,
+    stack_command,
+)
 
 
+@stack_command(backend=False)
 def stop_job(
-    spec: Path = typer.Argument(..., help="The spec file.", metavar="SPEC", show_default=False),
-    stack: str | None = stack_option(),
-    stacks_dir: Path | None = stacks_dir_option(),
+    where: StackArgs,
+    here: bool = typer.Option(False, "--here", help=HERE_HELP),
     run: str | None = typer.Option(None, "--run", help="The run id. Default: the latest run."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every node has recorded its final state."),
 ) -> None:
@@ -29,9 +34,12 @@ def stop_job(
 
         runctl stop-job examples/llama-finetune.yaml --wait
     """
+    spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
+    if here:
+        raise typer.Exit(here_jobs.stop_job(spec, stack, stacks_dir, run, wait))
     from runctl_iac.launch import runs
 
-    opened = open_stack(spec, stack, stacks_dir)
+    opened = open_stack(spec, stack, stacks_dir, local)
     s3, bucket, count = opened.clients.s3, opened.target.bucket, len(opened.target.plan.nodes)
 
     def body() -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK, stack_option, stacks_dir_option, write_out
+from runctl_iac.cli.common import EXIT_ERROR, EXIT_OK, write_out
+from runctl_iac.cli.stack_args import stack_option, stacks_dir_option
 
 
 class ValidateFormat(enum.StrEnum):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runctl_iac import staging
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Ref
 from runctl_iac.compiler.provider import RETAIN_TAG
@@ -46,7 +47,7 @@ ABORT_RULE_ID = "abort-incomplete-multipart-uploads"
 
 STAGING_KEY = "_staging"
 STAGING_ROLE_TAG = ("runctl:role", "staging")
-STAGING_RUNS_PREFIX = "runs/"
+STAGING_RUNS_PREFIX = staging.RUNS  # the runs expire; code/ is kept (content-addressed)
 STAGING_RUNS_EXPIRE_DAYS = 30
 
 

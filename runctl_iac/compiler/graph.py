@@ -256,3 +256,9 @@ class LaunchPlan:
     instance_type: str = ""  # the group's EC2 type (accelerator preflight)
     staging_bucket: str | None = None  # physical name of the staging bucket
     staging_key: str | None = None  # its key in `buckets` and the outputs (`_staging`, or the spec's)
+    autostop_idle_seconds: int | None = None  # None: no idle stop (`autostop: false`)
+    autostop_action: str = "stop"  # what the node does at autostop or the budget cap: stop | terminate
+    gpu_threshold_pct: int = 10  # a node with a GPU this busy (percent) is not idle
+    max_run_usd: str | None = None  # budget.max_run_usd, enforced on the nodes (decimal text)
+    spot: bool = False  # the group runs on spot (the node reads its price, else the plan's estimate)
+    spot_max_price_usd: str | None = None  # a pinned spot price (decimal text)

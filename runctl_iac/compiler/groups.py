@@ -108,6 +108,18 @@ def instance_policy(ctx: Context) -> str:
             "Resource": f"arn:{part}:ssm:{region}:*:parameter{prefix_path}/*",
         }
     )
+    training = ctx.spec.training
+    if training is not None and ctx.spec.instances[training.group].spot is not None:
+        # the node counts its spend at the spot price it pays (DescribeSpotPriceHistory supports no
+        # resource-level permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html)
+        statements.append(
+            {
+                "Sid": "ReadSpotPrice",
+                "Effect": "Allow",
+                "Action": "ec2:DescribeSpotPriceHistory",
+                "Resource": "*",
+            }
+        )
     return policy_json({"Version": "2012-10-17", "Statement": statements})
 
 

@@ -8,7 +8,7 @@ from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Ref
 from runctl_iac.compiler.groups import compile_group
 from runctl_iac.compiler.images import resolve_image
-from runctl_iac.spec.model import InstanceGroup
+from runctl_iac.spec.model import InstanceGroup, Spec
 
 INSTANCE = "aws:ec2/instance:Instance"
 ROOT_VOLUME_TYPE = "gp3"
@@ -27,6 +27,19 @@ def market_options(group: InstanceGroup) -> dict[str, Any] | None:
     if group.spot.max_price_usd is not None:
         spot["max_price"] = str(group.spot.max_price_usd)
     return {"market_type": "spot", "spot_options": spot}
+
+
+def shutdown_behavior(group: InstanceGroup, spec: Spec) -> str | None:
+    """What `shutdown -h` on a node of `group` does (the node script's autostop and budget cap):
+    the autostop action, `terminate` for spot (a one-time spot instance cannot be stopped:
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/interrupt-a-spot-instance.html),
+    None when nothing on the node shuts it down (not the training group, or autostop off and no cap)."""
+    training = spec.training
+    if training is None or training.group != group.name:
+        return None
+    if training.autostop.idle is None and spec.budget.max_run_usd is None:
+        return None
+    return "terminate" if group.spot is not None else training.autostop.action
 
 
 def compile_instances(ctx: Context) -> None:
@@ -59,6 +72,7 @@ def compile_instances(ctx: Context) -> None:
                         "delete_on_termination": True,
                     },
                     "instance_market_options": market_options(group),
+                    "instance_initiated_shutdown_behavior": shutdown_behavior(group, ctx.spec),
                     "tags": {"Name": ctx.display_name(g, i)},
                 },
                 # the role's permissions exist before the node boots (SSM agent registration, bucket access)

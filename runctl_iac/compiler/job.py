@@ -54,4 +54,12 @@ def job_properties(launch: LaunchPlan) -> dict[str, Any] | None:
         props["checkpoints"] = checkpoints
     if launch.max_runtime_seconds is not None:
         props["max_runtime_seconds"] = launch.max_runtime_seconds
+    if launch.autostop_idle_seconds is not None:
+        props["autostop"] = {
+            "idle_seconds": launch.autostop_idle_seconds,
+            "action": launch.autostop_action,
+            "gpu_threshold_pct": launch.gpu_threshold_pct,
+        }
+    if launch.max_run_usd is not None:
+        props["max_run_usd"] = launch.max_run_usd
     return props

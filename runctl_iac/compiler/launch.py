@@ -5,7 +5,7 @@ from __future__ import annotations
 from runctl_iac.compiler.buckets import staging_bucket_name, staging_key
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import LaunchPlan, Node, NodeMount
-from runctl_iac.compiler.instances import instance_id
+from runctl_iac.compiler.instances import instance_id, shutdown_behavior
 from runctl_iac.compiler.secrets import secret_parameters
 
 
@@ -46,4 +46,12 @@ def build_launch_plan(ctx: Context, mounts: dict[str, tuple[NodeMount, ...]]) ->
         instance_type=group.type,
         staging_bucket=staging_bucket_name(ctx),
         staging_key=staging_key(ctx),
+        autostop_idle_seconds=training.autostop.idle.seconds if training.autostop.idle is not None else None,
+        autostop_action=shutdown_behavior(group, ctx.spec) or "stop",
+        gpu_threshold_pct=training.autostop.gpu_threshold_pct,
+        max_run_usd=str(ctx.spec.budget.max_run_usd) if ctx.spec.budget.max_run_usd is not None else None,
+        spot=group.spot is not None,
+        spot_max_price_usd=(
+            str(group.spot.max_price_usd) if group.spot is not None and group.spot.max_price_usd else None
+        ),
     )

@@ -1,8 +1,10 @@
 """`runctl apply` as a sequence of steps over a loaded spec; the CLI supplies the UI and the launch stage.
 
-    offline plan (blocked: stop) -> secrets (E0601) -> --plan check (E0709) -> open stack + config
-    -> engine preview (rendered like the offline plan) -> confirm -> up with progress
-    -> snapshot with outputs -> outputs -> launch stage (`after_up`, unless --no-launch)
+    offline plan (blocked: stop) -> secrets (E0601) -> --plan check (E0709) -> locked? (E0702)
+    -> open stack + config -> engine preview, refreshed from AWS unless --no-refresh (rendered like
+    the offline plan) -> confirm -> up with progress (refreshed the same way) -> snapshot with
+    outputs -> outputs -> expiry warning -> launch stage (`after_up`, unless --no-launch or the
+    local target, which has no machines to run a job on)
 
 Nothing here prints: every message goes through `ApplyUI`, implemented by the CLI with `render/`.
 """
@@ -66,6 +68,7 @@ class ApplyRequest:
     config: ProjectConfig
     yes: bool = False
     no_launch: bool = False
+    refresh: bool = True  # read AWS before the preview and the update: drift is repaired
     parallel: int | None = None
     plan_file: Path | None = None
     targets: list[str] = field(default_factory=list)  # logical ids
@@ -74,6 +77,9 @@ class ApplyRequest:
     apply_config: dict[str, str] = field(default_factory=dict)  # e.g. runctl:accountSuffix
     account_lookup: Callable[[], str] | None = None  # the AWS account id (STS), asked once per stack
     after_up: AfterUp | None = None
+    # instances of the stack that stopped themselves (autostop): listed from the outputs, started on apply
+    stopped_lookup: Callable[[dict[str, Any]], list[str]] | None = None
+    start_stopped: Callable[[list[str]], None] | None = None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -81,9 +87,14 @@ def _error(code: str, message: str, hint: str, file: str | None = None) -> Diagn
     return DiagnosticError([Diagnostic(Severity.ERROR, code, message, file=file, hint=hint)])
 
 
+def launches(req: ApplyRequest) -> bool:
+    """Whether apply ends by launching the training job."""
+    return bool(req.launch_plan.nodes) and not req.no_launch and req.spec.target != "local"
+
+
 def offline_plan(req: ApplyRequest, changes: Changes | None = None) -> Plan:
     from runctl_iac.plan.base import ResolvedBase
-    from runctl_iac.plan.make import make_plan
+    from runctl_iac.plan.make import make_plan, without_job
     from runctl_iac.plan.model import PlanBase
 
     applied = snapshot.read_applied(req.graph.project, req.graph.stack, req.target.backend)
@@ -91,7 +102,20 @@ def offline_plan(req: ApplyRequest, changes: Changes | None = None) -> Plan:
         base = ResolvedBase(PlanBase("none"), None, "nothing applied yet: everything is created")
     else:
         base = ResolvedBase(PlanBase("snapshot", applied.location, applied.spec_hash), applied.graph)
-    return make_plan(req.spec, base=base, config=req.config, graph=req.graph, changes=changes)
+    plan = make_plan(req.spec, base=base, config=req.config, graph=req.graph, changes=changes)
+    return plan if launches(req) else without_job(plan)
+
+
+def local_cannot_launch(req: ApplyRequest) -> Diagnostic:
+    """Said before the plan when the spec has training and targets the local emulator."""
+    return Diagnostic(
+        Severity.WARNING,
+        "W0716",
+        "the local target cannot run the training job: the emulator has no machines to run it on",
+        file=str(req.spec_path),
+        path="training",
+        hint="apply creates the infrastructure only (as with --no-launch); use target: aws to train",
+    )
 
 
 def check_plan_file(path: Path, graph: Graph, applied_hash: str | None) -> None:
@@ -183,22 +207,36 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     if req.plan_file is not None:
         check_plan_file(req.plan_file, req.graph, plan.base.spec_hash)
     targets = [urn(req.graph, t) for t in req.targets]
+    if _locked_now(req.target):  # before any preview: one of a running update's state is stale
+        raise _locked(driver.lock_holder(req.target))
+    if req.launch_plan.nodes and req.no_launch:
+        ui.note(f"--no-launch: the training job is not launched (`runctl launch {req.spec_path}` starts it)")
+    elif req.launch_plan.nodes and req.spec.target == "local":
+        ui.warn([local_cannot_launch(req)])
     program = driver.graph_program(req.graph, req.endpoint_url)
     stack = driver.open_for(req.target, program)
     current = driver.configure(stack, {})
     config = driver.configure(stack, stack_config(req, current))
     ws.set_tags(stack, {ws.OWNER_TAG: ws.owner()})
-    engine_changes = driver.preview(stack)  # fails first when another update holds the lock
+    # fails first when another update holds the lock (backends whose lock runctl cannot see)
+    engine_changes = driver.preview(stack, refresh=req.refresh)
     _refuse_pending(stack, req.target)
     engine_plan = offline_plan(req, engine_changes)
     ui.show_plan(engine_plan)
     for line in replacement_disagreements(plan.changes, engine_changes):
         ui.note(f"note: {line}")
-    if not engine_changes.has_changes:
+    stopped = _stopped(req, stack)
+    if stopped:
+        ui.note(
+            f"start {len(stopped)} stopped instance{'s' if len(stopped) > 1 else ''}: {', '.join(stopped)}"
+        )
+    if not engine_changes.has_changes and not stopped:
         ui.note("no changes: the stack already matches the spec")
     elif not _confirmed(req, ui):
         ui.note("apply cancelled: nothing was changed")
         return 1
+    if stopped and req.start_stopped is not None:
+        req.start_stopped(stopped)
     if engine_changes.has_changes:
         view = ui.progress()
         try:
@@ -208,6 +246,7 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
                 parallel=req.parallel,
                 targets=targets or None,
                 target_dependents=req.target_dependents,
+                refresh=req.refresh,
             )
         finally:
             view.close()
@@ -218,7 +257,39 @@ def run_apply(req: ApplyRequest, ui: ApplyUI) -> int:
     where = snapshot.write_applied(req.graph, req.target.backend, outputs, config)
     ui.note(f"snapshot: {where}")
     ui.show_outputs(outputs)
+    expired = expiry_warning(config.get(ws.EXPIRES_AT_CONFIG), req)
+    if expired is not None:
+        ui.warn([expired])
     return _launch(req, outputs, ui)
+
+
+def expiry_warning(expires_at: str | None, req: ApplyRequest) -> Diagnostic | None:
+    """A warning when the stack applied is already past its expiry (`runctl gc --expired` would tear
+    it down): applying again keeps the expiry; `runctl extend` moves it."""
+    from runctl_iac.engine.status import countdown
+
+    moment = driver.parse_rfc3339(expires_at or "")
+    if moment is None:
+        return None
+    left = int((moment - req.now()).total_seconds())
+    if left > 0:
+        return None
+    ttl = req.spec.ttl.text if req.spec.ttl else "8h"
+    return Diagnostic(
+        Severity.WARNING,
+        "W0717",
+        f"{req.graph.project}/{req.graph.stack} {countdown(left)}: applying again keeps its expiry "
+        f"({expires_at})",
+        hint=f"keep it longer with `runctl extend {req.spec_path} --stack {req.graph.stack} --by {ttl}`",
+    )
+
+
+def _stopped(req: ApplyRequest, stack: Any) -> list[str]:
+    """Instances of this stack stopped by autostop (kept, started again: never replaced)."""
+    if req.stopped_lookup is None:
+        return []
+    outputs = ws.outputs_plain(stack)
+    return req.stopped_lookup(outputs) if outputs else []
 
 
 def _refuse_pending(stack: Any, target: ws.Target) -> None:
@@ -226,11 +297,7 @@ def _refuse_pending(stack: Any, target: ws.Target) -> None:
 
     pending = pending_ops(driver.state_resources(stack)[1])
     if pending and _locked_now(target):  # a live update's operations, not an interrupted one's
-        raise _error(
-            "E0702",
-            "the stack is locked by another update in progress",
-            "wait for it to finish; if it was interrupted, `runctl cancel SPEC` removes the lock",
-        )
+        raise _locked(driver.lock_holder(target))
     if pending:
         raise _error(
             "E0703",
@@ -240,16 +307,16 @@ def _refuse_pending(stack: Any, target: ws.Target) -> None:
         )
 
 
-def _locked_now(target: ws.Target) -> bool:
-    """An update holds the stack's lock (file and S3 backends keep lock files; others: unknown)."""
-    if target.backend.kind not in ("file", "s3"):
-        return False
-    from runctl_iac.teardown.backend import BackendError, update_in_progress
+def _locked(holder: str = "") -> DiagnosticError:
+    return _error(
+        "E0702",
+        f"the stack is locked by another update in progress{holder}",
+        "wait for it to finish; if it was interrupted, `runctl cancel SPEC` removes the lock",
+    )
 
-    try:
-        return update_in_progress(target.backend.url, target.project, target.stack)
-    except (BackendError, OSError):
-        return False
+
+def _locked_now(target: ws.Target) -> bool:
+    return driver.locked_now(target) is True
 
 
 def _confirmed(req: ApplyRequest, ui: ApplyUI) -> bool:
@@ -265,7 +332,7 @@ def _confirmed(req: ApplyRequest, ui: ApplyUI) -> bool:
 
 
 def _launch(req: ApplyRequest, outputs: dict[str, Any], ui: ApplyUI) -> int:
-    if req.no_launch or not req.launch_plan.nodes:
+    if not launches(req):
         return 0
     if req.after_up is None:
         return 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.engine import command as clicmd
 from runctl_iac.engine import local
-from runctl_iac.engine.settings import Backend, resolve_passphrase
+from runctl_iac.stackref import Backend, ensure_state, resolve_passphrase
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def check_backend(backend: Backend) -> Check:
     hint = "check the URL and that you may write there"
     try:
         if backend.kind == "file" and backend.state_dir is not None:
-            backend.state_dir.mkdir(parents=True, exist_ok=True)
+            ensure_state(backend)
             probe = backend.state_dir / f".runctl-doctor-{uuid.uuid4().hex}"
             probe.write_text("probe\n", encoding="utf-8")
             probe.unlink()

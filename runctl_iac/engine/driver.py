@@ -203,7 +203,9 @@ def configure(stack: Stack, values: Mapping[str, str | None]) -> dict[str, str]:
     return {k: v for k, v in merged.items() if k not in values or values[k] is not None}
 
 
-def preview(stack: Stack, on_event: OnEvent | None = None) -> Changes:
+def preview(stack: Stack, on_event: OnEvent | None = None, *, refresh: bool = False) -> Changes:
+    """The engine's changes; with `refresh`, against what AWS has now (drift included: a resource
+    deleted by hand shows as a create, a tag removed by hand as an update that puts it back)."""
     events: list[Any] = []
 
     def record(event: Any) -> None:
@@ -211,7 +213,7 @@ def preview(stack: Stack, on_event: OnEvent | None = None) -> Changes:
         if on_event is not None:
             on_event(event)
 
-    _wrap("preview", lambda: stack.preview(on_event=record, color="never"))
+    _wrap("preview", lambda: stack.preview(on_event=record, color="never", refresh=refresh or None))
     return changes_from_events(events)
 
 
@@ -222,6 +224,7 @@ def up(
     parallel: int | None = None,
     targets: list[str] | None = None,
     target_dependents: bool = False,
+    refresh: bool = False,
 ) -> UpOutcome:
     progress = Progress()
 
@@ -238,6 +241,7 @@ def up(
             parallel=parallel,
             target=targets,
             target_dependents=target_dependents or None,
+            refresh=refresh or None,
         ),
     )
     outputs = {k: v.value for k, v in result.outputs.items() if not v.secret}
@@ -341,13 +345,55 @@ def last_update(stack: Stack) -> dict[str, Any] | None:
     }
 
 
-def cancel(stack: Stack) -> None:
+def locked_now(target: Target) -> bool | None:
+    """Whether an update holds the stack's lock now: file and S3 backends keep lock files that can
+    be read; None where that cannot be known (Pulumi Cloud, an unreadable backend)."""
+    if target.backend.kind not in ("file", "s3"):
+        return None
+    from runctl_iac.stackstate import BackendError, update_in_progress
+
+    try:
+        return update_in_progress(target.backend.url, target.project, target.stack)
+    except (BackendError, OSError):
+        return None
+
+
+def lock_holder(target: Target) -> str:
+    """` (user@host, pid N, since T)` from a file backend's lock file (pkg/backend/diy/lock.go
+    writes pid, username, hostname, timestamp); "" when it cannot be read."""
+    import json
+
+    state = target.backend.state_dir if target.backend.kind == "file" else None
+    if state is None:
+        return ""
+    locks = state / ".pulumi" / "locks"
+    for path in [
+        *sorted((locks / "organization" / target.project / target.stack).glob("*.json")),
+        *sorted((locks / target.stack).glob("*.json")),
+    ]:
+        try:
+            lock = json.loads(path.read_text(encoding="utf-8"))
+            who = f"{lock['username']}@{lock['hostname']}"
+            return f" ({who}, pid {lock['pid']}, since {str(lock['timestamp'])[:19]}Z)"
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return ""
+
+
+def cancel(stack: Stack, target: Target | None = None) -> bool:
+    """Cancel the update holding the lock; False when there was none to cancel (the backend's lock
+    files show no lock, or the CLI says no update is running)."""
     from pulumi.automation.errors import CommandError
 
+    if target is not None and locked_now(target) is False:
+        return False
     try:
         stack.cancel()
     except CommandError as exc:
+        if "no update is currently running" in str(exc).lower():
+            return False
         raise engine_error(exc, operation="cancel") from None
+    return True
 
 
 def adopt_pending_creates(stack: Stack) -> list[str]:

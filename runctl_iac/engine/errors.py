@@ -11,7 +11,7 @@ The texts matched are the Pulumi CLI's and AWS's own:
 - credentials (terraform-provider-aws): "no valid credential sources", "ExpiredToken",
   "InvalidClientTokenId", "The security token included in the request is expired";
 - RunPod (engine/runpod_api.py's RunPodError, sent by the dynamic-provider host as a Python
-  traceback, cut to its last line): E0720 with the error's own hint;
+  traceback, cut to its last line): E0725 with the error's own hint;
 - EC2: InsufficientInstanceCapacity, VcpuLimitExceeded, MaxSpotInstanceCountExceeded,
   UnauthorizedOperation ("... is not authorized to perform: ec2:RunInstances ...").
 Secrets never reach a message: the CLI prints `[secret]` for them, and only the first lines of an
@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
@@ -129,15 +131,53 @@ def _runpod(text: str) -> Diagnostic | None:
         return None
     return Diagnostic(
         Severity.ERROR,
-        "E0720",
+        "E0725",
         _at(text) + f"RunPod refused the request ({m['status']}): {m['what']}",
         hint=m["hint"] or "see RunPod's message; `runctl status SPEC` shows what exists",
     )
 
 
-def _first_error_lines(text: str, limit: int = 4) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() and ln.strip()]
-    return " | ".join(lines[:limit])[:600]
+# the stack's own errors that only say that a resource failed (the resource's error says why)
+_GENERIC = (
+    "update failed",
+    "destroy failed",
+    "preview failed",
+    "refresh failed",
+    "resource monitor has terminated",
+)
+_HEADER = re.compile(r"^\s*(?P<type>[\w-]+:[\w/.-]+:\w+) \((?P<name>[^)]+)\):\s*$")
+_ERROR = re.compile(r"\berror: (?P<msg>.+)$")
+
+
+def resource_errors(text: str) -> list[tuple[str | None, str]]:
+    """(resource, error) pairs of the CLI's `Diagnostics:` section, each once, in order; the stack's
+    own errors have no resource. Without that section: every `error:` line, each once."""
+    _, found, section = text.partition("\nDiagnostics:\n")
+    lines = section.splitlines() if found else text.splitlines()
+    out: list[tuple[str | None, str]] = []
+    resource: str | None = None
+    for line in lines:
+        header = _HEADER.match(line)
+        if header:
+            resource = None if header["type"] == STACK_TYPE else header["name"]
+            continue
+        if found and line and not line.startswith(" "):
+            break  # `Resources:`: the section ended
+        m = _ERROR.search(line.strip())
+        if m and (resource, m["msg"].strip()) not in out:
+            out.append((resource, m["msg"].strip()))
+    return out
+
+
+def failure_detail(text: str) -> str:
+    """One cause, whole, with the resource named: the failed resources' own errors first (the
+    stack's generic `update failed` only when there is nothing else)."""
+    errors = resource_errors(text)
+    specific = [(r, m) for r, m in errors if not m.lower().startswith(_GENERIC)]
+    chosen = [e for e in specific if e[0] is not None] or specific or errors
+    shown = [f"{r}: {m}" if r else m for r, m in chosen[:3]]
+    more = f" (and {len(chosen) - 3} more errors)" if len(chosen) > 3 else ""
+    return "; ".join(shown) + more
 
 
 def pending_operations(text: str) -> list[tuple[str, str]]:
@@ -171,7 +211,7 @@ def classify(text: str, *, operation: str = "update") -> Diagnostic:
             f"an earlier update was interrupted; pending operations: {names}",
             hint="run `runctl recover SPEC`: it explains what may exist in AWS and repairs the state",
         )
-    detail = _first_error_lines(text) or "see the engine output above"
+    detail = failure_detail(text) or "see the engine output above"
     return Diagnostic(
         Severity.ERROR,
         "E0707",
@@ -181,6 +221,10 @@ def classify(text: str, *, operation: str = "update") -> Diagnostic:
 
 
 def _at(text: str) -> str:
+    """`name: ` of the first failed resource (not the stack itself), or ""."""
+    named = [r for r, _ in resource_errors(text) if r is not None]
+    if named:
+        return f"{named[0]}: "
     m = _RESOURCE.search(text)
     return f"{m.group('name')}: " if m else ""
 

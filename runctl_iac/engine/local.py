@@ -24,10 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.engine.settings import Backend, Passphrase, project_root, runctl_dir
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import (
+    ensure_runctl_dir,
+    ensure_state,
+    local_backend,
+    local_dir,
+    project_root,
+    resolve_passphrase,
+)
 
-LOCAL_PASSPHRASE = "runctl-local-emulator"  # not a secret: local stacks hold fake resources only
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
 START_TIMEOUT_S = 30.0
 INSTALL_HINT = "pip install 'moto[server]' (a development dependency of runctl: `make test` installs it)"
@@ -41,10 +47,6 @@ class Server:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def local_dir(root: Path) -> Path:
-    return runctl_dir(root) / "local"
 
 
 def _state_file(root: Path) -> Path:
@@ -98,6 +100,7 @@ def start(root: Path, port: int | None = None) -> tuple[Server, bool]:
         return running, False
     if not moto_installed():
         raise _error("the local emulator (moto server) is not installed", INSTALL_HINT)
+    ensure_runctl_dir(root)
     folder = local_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     port = port or _free_port()
@@ -145,16 +148,21 @@ def stop(root: Path) -> bool:
     return server is not None
 
 
-def local_target(start_at: Path, project: str, stack: str) -> tuple[Target, str]:
-    """(Target, endpoint URL) for a stack on the running local emulator; E0712 when none runs."""
-    root = project_root(start_at)
+def emulator_url(root: Path) -> str:
+    """The running emulator's URL for the project at `root`; E0712 when none runs."""
     server = status(root)
     if server is None:
         hint = "run `runctl local start` first" if moto_installed() else INSTALL_HINT
         raise _error("the local emulator is not running", hint)
-    state = local_dir(root) / "state"
-    state.mkdir(parents=True, exist_ok=True)
-    backend = Backend("file://" + str(state.resolve()), "file", root, False, None, "local target")
-    env = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": server.url}
-    phrase = Passphrase(LOCAL_PASSPHRASE, "local target (fixed)")
-    return Target(project, stack, backend, phrase, extra_env=env, work_root=local_dir(root)), server.url
+    return server.url
+
+
+def local_target(start_at: Path, project: str, stack: str) -> tuple[Target, str]:
+    """(Target, endpoint URL) for a stack on the running local emulator; E0712 when none runs."""
+    root = project_root(start_at)
+    url = emulator_url(root)
+    backend = local_backend(root)
+    ensure_state(backend)
+    env = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": url}
+    phrase = resolve_passphrase(backend)
+    return Target(project, stack, backend, phrase, extra_env=env, work_root=local_dir(root)), url

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runctl_iac.diagnostics import DiagnosticError
-from runctl_iac.engine.settings import Backend
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import Backend
 
 if TYPE_CHECKING:
     from runctl_iac.compiler.graph import Graph
@@ -73,9 +73,11 @@ def engine_changes(
     endpoint_url: str | None,
     account_lookup: Callable[[], str] | None,
     now: datetime | None = None,
+    refresh: bool = True,
 ) -> Changes:
     """Preview the stack with the spec's program; the stack's apply-time config is filled in as
-    apply would (existing values kept)."""
+    apply would (existing values kept). With `refresh` (the default, as apply does) the state is
+    first compared with AWS, so what was changed or deleted by hand shows as its repair."""
     from runctl_iac.engine import driver
     from runctl_iac.engine import workspace as ws
     from runctl_iac.engine.apply import ApplyRequest, stack_config
@@ -107,7 +109,7 @@ def engine_changes(
         )
         current = ws.plain_config(stack)
         driver.configure(stack, stack_config(req, current))
-        return driver.preview(stack)
+        return driver.preview(stack, refresh=refresh and not created)
     finally:
         if created and not driver.state_resources(stack)[0]:
             driver.remove_stack(stack)

@@ -21,6 +21,9 @@ from runctl_iac.plan.model import Action, Change, Changes, PropertyChange
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 State = Literal["running", "done", "failed"]
+# steps that change nothing: a resource left as it is, or read back from AWS before the update
+# (`up --refresh`); they get no line of their own and are not counted
+QUIET_OPS = frozenset({"same", "refresh"})
 StepKind = Literal["start", "done", "failed", "diagnostic", "summary"]
 
 # engine op -> (present tense, past tense)
@@ -104,7 +107,7 @@ class Progress:
             self.rows[meta.urn] = row
         else:  # a replacement's second step
             row.op, row.state, row.ended = op, "running", None
-        return Step("start", row) if op != "same" else None
+        return Step("start", row) if op not in QUIET_OPS else None
 
     def _finish(self, meta: Any, ts: int, state: Literal["done", "failed"]) -> Step | None:
         if meta.type == STACK_TYPE:
@@ -115,7 +118,7 @@ class Progress:
             row = Row(meta.urn, urn_name(meta.urn), meta.type, op, started=ts)
             self.rows[meta.urn] = row
         row.state, row.ended = state, ts
-        if state == "failed" or op != "same":
+        if state == "failed" or op not in QUIET_OPS:
             return Step(state, row)
         return None
 
@@ -124,6 +127,8 @@ class Progress:
         severity = str(diag.severity)
         if not message or getattr(diag, "ephemeral", False):
             return None
+        if severity != "error" and (severity, message) in self.diagnostics:
+            return None  # a warning said once per plugin start (up --refresh starts it twice): shown once
         self.diagnostics.append((severity, message))
         row = self.rows.get(diag.urn) if getattr(diag, "urn", None) else None
         if row is not None and severity == "error":
@@ -131,7 +136,7 @@ class Progress:
         return Step("diagnostic", row, message, severity)
 
     def changed_rows(self) -> list[Row]:
-        return [r for r in self.rows.values() if r.op != "same" or r.state == "failed"]
+        return [r for r in self.rows.values() if r.op not in QUIET_OPS or r.state == "failed"]
 
     @property
     def failed(self) -> list[Row]:
@@ -178,15 +183,22 @@ def snake_path(path: str) -> str:
     return _CAMEL.sub(r"_\1", path).lower()
 
 
-def _top_value(state: Any, path: str) -> Any:
+TAG_KEYS = frozenset({"tags", "tagsAll"})
+
+
+def _top_value(state: Any, path: str, *, live: bool = False) -> Any:
+    """The value at a top-level `path` of a resource state's inputs; with `live`, of its outputs
+    first (what AWS had at the last refresh: a tag removed by hand is missing there, not in the
+    inputs). Nested values are left out (None), except tag maps, shown key by key."""
     if state is None:
         return None
     inputs = getattr(state, "inputs", None) or {}
+    outputs = (getattr(state, "outputs", None) or {}) if live else {}
     key = re.split(r"[.\[]", path, maxsplit=1)[0]
-    value = inputs.get(key)
-    if isinstance(value, (dict, list)) or key != path:
+    value = outputs[key] if key in outputs else inputs.get(key)
+    if key != path:
         return None
-    return value
+    return _plain(value, key)
 
 
 def _props(meta: Any) -> tuple[PropertyChange, ...]:
@@ -194,7 +206,7 @@ def _props(meta: Any) -> tuple[PropertyChange, ...]:
     out: list[PropertyChange] = []
     for path, diff in sorted(detailed.items()):
         kind = str(getattr(diff.diff_kind, "value", diff.diff_kind))
-        old = None if kind.startswith("add") else _top_value(meta.old, path)
+        old = None if kind.startswith("add") else _top_value(meta.old, path, live=True)
         new = None if kind.startswith("delete") else _top_value(meta.new, path)
         out.append(PropertyChange(snake_path(path), old, new, replaces=kind.endswith("-replace")))
     if not out:
@@ -257,7 +269,9 @@ def drift_from_events(events: Iterable[Any]) -> Changes:
             keys = sorted(
                 k for k in set(old) | set(new) if old.get(k) != new.get(k) and not k.startswith("__")
             )
-            props = tuple(PropertyChange(snake_path(k), _plain(old.get(k)), _plain(new.get(k))) for k in keys)
+            props = tuple(
+                PropertyChange(snake_path(k), _plain(old.get(k), k), _plain(new.get(k), k)) for k in keys
+            )
         name = urn_name(meta.urn)
         note = "changed outside runctl" if action is Action.UPDATE else None
         if action is Action.DELETE:
@@ -267,7 +281,11 @@ def drift_from_events(events: Iterable[Any]) -> Changes:
     return Changes(tuple(ordered), source="engine")
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, key: str) -> Any:
+    """Scalars as they are; a tag map as a map (an absent one as `{}`: tags were removed); other
+    nested values left out (None)."""
+    if key in TAG_KEYS:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
     return None if isinstance(value, (dict, list)) else value
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.engine.settings import Backend
 from runctl_iac.plan.base import SNAPSHOT_VERSION, graph_from_document, snapshot_path
+from runctl_iac.stackref import Backend
 
 SNAPSHOT_DIR = ".runctl-snapshots"
 

@@ -46,8 +46,10 @@ def gc_destroyer(start: Path) -> Callable[[str, str, str], object] | None:
         return None
 
     def destroy(project: str, stack: str, backend_url: str) -> object:
-        from runctl_iac.cli.engine_common import make_target
+        from runctl_iac.engine.targets import stack_target
 
-        return destroy_stack(make_target(start, project, stack, backend_url))
+        # the stack's own backend, as the locator resolves it: the local target's fixed passphrase
+        # and emulator for `.runctl/local/state`, the project's passphrase elsewhere
+        return destroy_stack(stack_target(start, project, stack, backend_url, listed=True))
 
     return destroy

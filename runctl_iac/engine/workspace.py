@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runctl_iac.engine.settings import Backend, Passphrase, engine_env, work_dir
+from runctl_iac.stackref import Backend, Passphrase, engine_env, ensure_runctl_dir, runctl_dir, work_dir
 
 if TYPE_CHECKING:
     from pulumi.automation import PulumiCommand, Stack
@@ -51,7 +51,9 @@ def open_stack(target: Target, program: Callable[[], None] | None = None, *, cre
     from pulumi import automation as auto
 
     folder = work_dir(target.backend.root, target.project, target.stack)
-    if target.work_root is not None:
+    if target.work_root is None:
+        ensure_runctl_dir(target.backend.root)
+    else:
         folder = target.work_root / "work" / target.project / target.stack
     folder.mkdir(parents=True, exist_ok=True)
     env = {**engine_env(target.backend, target.passphrase), **(target.extra_env or {})}
@@ -141,7 +143,8 @@ def list_stacks(
     from pulumi import automation as auto
     from pulumi.automation.errors import CommandError
 
-    folder = backend.root / ".runctl" / "work" / "_stacks"
+    ensure_runctl_dir(backend.root)
+    folder = runctl_dir(backend.root) / "work" / "_stacks"
     folder.mkdir(parents=True, exist_ok=True)
     target = Target("runctl-stacks", "-", backend, passphrase, command)
     workspace = auto.LocalWorkspace(
@@ -150,8 +153,14 @@ def list_stacks(
         project_settings=auto.ProjectSettings(name="runctl-stacks", runtime="python"),
         pulumi_command=_command(target),
     )
+    try:
+        summaries = workspace.list_stacks(include_all=True)
+    except CommandError as exc:
+        from runctl_iac.engine.errors import engine_error
+
+        raise engine_error(exc, operation="stack listing") from None
     rows: list[StackRow] = []
-    for summary in workspace.list_stacks(include_all=True):
+    for summary in summaries:
         parts = summary.name.split("/")
         project = parts[-2] if len(parts) >= 2 else "?"
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.diagnostics import Diagnostic, Severity, without_html
 
 RETRIES = {"mode": "adaptive", "max_attempts": 10}
 
@@ -50,7 +50,7 @@ def failure_diagnostic(exc: BaseException) -> Diagnostic:
     return Diagnostic(
         Severity.ERROR,
         "E0806",
-        f"AWS call failed: {exc}",
+        f"AWS call failed: {without_html(str(exc))}",
         hint="check your AWS credentials and region (aws sts get-caller-identity), "
         "and that the stack is applied",
     )

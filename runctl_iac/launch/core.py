@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from runctl_iac import staging
 from runctl_iac.compiler.buckets import STAGING_KEY
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.launch import code, layout, runs, ssm
+from runctl_iac.launch import code, runs, ssm
 from runctl_iac.launch.aws import Clients
 from runctl_iac.launch.outputs import AppliedStack
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
@@ -120,7 +121,7 @@ def upload_code(
         )
     packed = code.pack(directory)
     if packed.size > code.WARN_BYTES:
-        from runctl_iac.render.diagnostics import render_text
+        from runctl_iac.diagnostics import render_text
 
         warning = Diagnostic(
             Severity.WARNING,
@@ -130,7 +131,7 @@ def upload_code(
             hint="keep data and checkpoints out of it (.runctlignore) or put them in a bucket",
         )
         report(render_text([warning]).rstrip())
-    key = layout.code_key(packed.digest)
+    key = staging.code_key(packed.digest)
     bar, done = progress(len(packed.data)) if progress is not None else (None, lambda: None)
     try:
         uploaded = code.upload(clients.s3, target.bucket, key, packed, bar)
@@ -180,7 +181,7 @@ def start_run(
     plan = target.plan
     stop_active_run(target, clients, confirm, report)
     code_uri = upload_code(target, clients, spec_dir, report, progress)
-    run_id = layout.new_run_id()
+    run_id = staging.new_run_id()
     runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids)
     state = state_name(target.project, target.stack)
     script = render_script(
@@ -188,7 +189,7 @@ def start_run(
     )
     clients.s3.put_object(
         Bucket=target.bucket,
-        Key=layout.script_key(run_id),
+        Key=staging.script_key(run_id),
         Body=script.encode(),
         ContentType="text/x-shellscript",
     )
@@ -281,6 +282,43 @@ def outcome(clients: Clients, bucket: str, run_id: str, statuses: list[runs.Node
     return out
 
 
+def local_cannot_run(spec_path: Path) -> Diagnostic:
+    """E0814: `runctl launch` on the local target, said before anything is tried (the emulator
+    runs no machines: an SSM command would only wait for agents that never come online)."""
+    return Diagnostic(
+        Severity.ERROR,
+        "E0814",
+        "the local target cannot run the training job: the emulator has no machines to run it on",
+        str(spec_path),
+        path="target",
+        hint="the local target tries the infrastructure only; use target: aws (or drop --local) "
+        "to run the job",
+    )
+
+
+def run_job(
+    target: Target,
+    clients: Clients,
+    *,
+    spec_dir: Path,
+    confirm: Confirm,
+    report: Report,
+    wait: bool = False,
+    on_log: LogSink | None = None,
+) -> str:
+    """Start the run (`start_run`); with `wait` or `on_log`, wait for its outcome: DiagnosticError
+    for the failing nodes, else a success line. Returns the run id. `runctl launch` and the launch
+    stage of `runctl apply` are both this call."""
+    run_id = start_run(target, clients, spec_dir=spec_dir, confirm=confirm, report=report)
+    if wait or on_log is not None:
+        statuses = wait_for_outcome(clients, target.bucket, run_id, len(target.plan.nodes), on_log=on_log)
+        problems = outcome(clients, target.bucket, run_id, statuses)
+        if problems:
+            raise DiagnosticError(problems)
+        report(f"run {run_id}: succeeded on every node")
+    return run_id
+
+
 def launch_after_apply(
     applied: AppliedStack,
     *,
@@ -296,8 +334,8 @@ def launch_after_apply(
     """
     if not applied.launch_plan.nodes:
         return 0  # nothing to launch
+    from runctl_iac.diagnostics import render_text
     from runctl_iac.launch.aws import clients as make_clients
-    from runctl_iac.render.diagnostics import render_text
 
     stream = out or sys.stderr
 
@@ -310,20 +348,12 @@ def launch_after_apply(
             applied.project, applied.stack, applied.region, applied.launch_plan, applied.outputs
         )
         c = make_clients(applied.region, applied.endpoint_url)
-        run_id = start_run(
-            target, c, spec_dir=Path(applied.spec_path).parent, confirm=lambda _q: yes, report=report
-        )
-        if not (wait or follow):
-            return 0
         sink: LogSink | None = None
         if follow:
             many = len(target.plan.nodes) > 1
             sink = lambda rank, line: report(f"[node {rank}] {line}" if many else line)  # noqa: E731
-        statuses = wait_for_outcome(c, target.bucket, run_id, len(target.plan.nodes), on_log=sink)
-        problems = outcome(c, target.bucket, run_id, statuses)
-        if problems:
-            raise DiagnosticError(problems)
-        report(f"run {run_id}: succeeded on every node")
+        spec_dir = Path(applied.spec_path).parent
+        run_job(target, c, spec_dir=spec_dir, confirm=lambda _q: yes, report=report, wait=wait, on_log=sink)
         return 0
     except DiagnosticError as exc:
         stream.write(render_text(exc.diagnostics))

@@ -6,6 +6,7 @@
 #   bash node.sh supervise [RANK]  preflight, mounts, code, env, setup, run, logs, checkpoints, status
 #   bash node.sh preflight         only the preflight checks; exit 0 when they pass (safe to run by hand)
 #   bash node.sh stop              SIGTERM the running supervisor of this stack: final sync, state `stopped`
+#   bash node.sh watch [RANK]      the boot-time unit: after a reboot, watch idleness and spend (autostop)
 #
 # One script serves every node of a run: the node's rank is the argument after the command (a script
 # printed with `--print-script --node N` defaults to N).
@@ -27,6 +28,8 @@
 #   RUNCTL_KILL_AFTER_SECONDS grace between SIGTERM and SIGKILL (default 30)
 #   RUNCTL_MIN_FREE_MB        free disk space the preflight requires (default 5120)
 #   RUNCTL_FRAMEWORK_VENV     framework virtualenv to activate when present (default /opt/pytorch)
+#   RUNCTL_CLOCK_SCALE        the autostop and spend clock runs this many times faster (default 1)
+#   RUNCTL_IDLE_HEARTBEAT_SECONDS  heartbeat interval once the job is over (default 60)
 set -euo pipefail
 umask 077
 
@@ -39,7 +42,8 @@ STATE_DIR="$R/var/lib/runctl/$STATE_NAME"
 RUN_DIR="$STATE_DIR/runs/$RUNCTL_RUN_ID"
 STATUS_FILE="$RUN_DIR/status.json"
 LOG_FILE="$RUN_DIR/log.txt"
-S3_NODE="s3://$RUNCTL_BUCKET/runs/$RUNCTL_RUN_ID/node-$RUNCTL_NODE_RANK"
+NODE_KEY="${S3_RUNS}$RUNCTL_RUN_ID/${S3_NODE_DIR}$RUNCTL_NODE_RANK"
+S3_NODE="s3://$RUNCTL_BUCKET/$NODE_KEY"
 IMDS="${RUNCTL_IMDS_URL:-http://169.254.169.254}"
 TICK="${RUNCTL_TICK_SECONDS:-5}"
 HEARTBEAT="${RUNCTL_HEARTBEAT_SECONDS:-15}"
@@ -57,7 +61,9 @@ ENDED_AT=""
 CKPT_SYNCED_AT=""
 CKPT_BYTES=""
 
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# builtins where bash has them (5.0+): the heartbeat runs every few seconds for days
+now() { TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
+epoch() { echo "${EPOCHSECONDS:-$(date +%s)}"; }
 log() { printf '[runctl %s] %s\n' "$(now)" "$*" >>"$LOG_FILE"; }
 
 json_str() {
@@ -74,6 +80,7 @@ json_or_null() { if [ -n "$1" ]; then json_str "$1"; else printf null; fi; }
 
 write_status() {
   local tmp="$STATUS_FILE.tmp" ckpt=null
+  spend_tick
   if [ -n "$CKPT_SYNCED_AT" ]; then
     ckpt="{\"synced_at\": $(json_str "$CKPT_SYNCED_AT"), \"bytes\": ${CKPT_BYTES:-0}}"
   fi
@@ -81,13 +88,15 @@ write_status() {
     printf '{"version": 1, "run_id": %s, "rank": %s, ' "$(json_str "$RUNCTL_RUN_ID")" "$RUNCTL_NODE_RANK"
     printf '"state": %s, "exit_code": %s, "reason": %s, ' "$(json_str "$STATE")" "$EXIT_CODE" "$(json_or_null "$REASON")"
     printf '"started_at": %s, "ended_at": %s, ' "$(json_or_null "$STARTED_AT")" "$(json_or_null "$ENDED_AT")"
-    printf '"heartbeat": %s, "checkpoint": %s}\n' "$(json_str "$(now)")" "$ckpt"
+    printf '"heartbeat": %s, "checkpoint": %s, ' "$(json_str "$(now)")" "$ckpt"
+    autostop_json
+    printf '}\n'
   } >"$tmp"
   mv -f "$tmp" "$STATUS_FILE"
-  aws s3 cp --quiet "$STATUS_FILE" "$S3_NODE/status.json" || log "status upload failed"
+  s3_put "$STATUS_FILE" "$NODE_KEY/$S3_STATUS_NAME" || log "status upload failed"
 }
 
-upload_log() { aws s3 cp --quiet "$LOG_FILE" "$S3_NODE/log.txt" || true; }
+upload_log() { s3_put "$LOG_FILE" "$NODE_KEY/$S3_LOG_NAME" || true; }
 
 set_state() {
   STATE=$1
@@ -102,10 +111,17 @@ finish() {
   ENDED_AT=$(now)
   set_state "$1" "${3:-}"
   upload_log
+  # what the boot-time unit needs to keep reporting this run after a reboot
+  printf 'STATE=%q\nEXIT_CODE=%q\nREASON=%q\nSTARTED_AT=%q\nENDED_AT=%q\nCKPT_SYNCED_AT=%q\nCKPT_BYTES=%q\n' \
+    "$STATE" "$EXIT_CODE" "$REASON" "$STARTED_AT" "$ENDED_AT" "$CKPT_SYNCED_AT" "$CKPT_BYTES" >"$RUN_DIR/final.env"
   rm -f "$STATE_DIR/supervisor.pid"  # the supervisor is done: nothing left to upload
 }
 
-fail() { finish failed null "$1"; exit 1; }
+fail() {
+  finish failed null "$1"
+  autostop_loop
+  exit 1
+}
 
 # ---- 1. preflight ----
 
@@ -246,13 +262,27 @@ restore_checkpoints() {
 
 # ---- 7. spot notice and stop requests ----
 
-spot_notice() {
-  local token
-  token=$(curl -sf -m 2 -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || return 1
-  curl -sf -m 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS/latest/meta-data/spot/instance-action" >/dev/null
+IMDS_TOKEN=""
+IMDS_TOKEN_AT=0
+imds_token() {
+  # an IMDSv2 token (valid 300 s), fetched again after 240 s
+  local t
+  t=$(epoch)
+  if [ -z "$IMDS_TOKEN" ] || [ $((t - IMDS_TOKEN_AT)) -ge 240 ]; then
+    IMDS_TOKEN=$(curl -sf -m 2 -X PUT "$IMDS/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300") || {
+      IMDS_TOKEN=""
+      return 1
+    }
+    IMDS_TOKEN_AT=$t
+  fi
 }
 
-stop_requested() { aws s3 ls "$S3_NODE/stop" >/dev/null 2>&1; }
+spot_notice() {
+  imds_token || return 1
+  curl -sf -m 2 -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/latest/meta-data/spot/instance-action" >/dev/null
+}
+
+stop_requested() { s3_exists "$NODE_KEY/$S3_STOP_NAME"; }
 
 # ---- 4, 5, 8. setup, run, logs, status ----
 
@@ -284,16 +314,18 @@ stop_job() {
 watch_job() {
   # watch_job LIMIT_SECONDS: wait for the job with heartbeats, log uploads, checkpoint syncs, notices
   local limit=$1 start last_beat last_log last_ckpt t
-  start=$(date +%s); last_beat=$start; last_log=$start; last_ckpt=$start
+  start=$(epoch); last_beat=$start; last_log=$start; last_ckpt=$start
   while kill -0 "$JOB_PID" 2>/dev/null; do
     sleep "$TICK" &
     wait $! || true
-    t=$(date +%s)
+    t=$(epoch)
     if [ -z "$STOP_REASON" ] && spot_notice; then STOP_REASON="interrupted: spot interruption notice"; fi
     if [ -z "$STOP_REASON" ] && [ $((t - last_beat)) -ge "$HEARTBEAT" ]; then
       last_beat=$t
       if stop_requested; then STOP_REASON="stopped: runctl stop-job"; fi
+      sample_idle 1
       write_status
+      if [ -z "$STOP_REASON" ]; then budget_check || true; fi
     fi
     if [ -n "$STOP_REASON" ]; then stop_job "$STOP_REASON"; break; fi
     if [ "$limit" -gt 0 ] && [ $((t - start)) -ge "$limit" ]; then
@@ -330,6 +362,7 @@ supervise() {
   trap on_term TERM
   echo "$$" >"$STATE_DIR/supervisor.pid"
   STARTED_AT=$(now)
+  spot_rate
   set_state starting
   local why rc
   if ! why=$(preflight); then fail "preflight: $why"; fi
@@ -347,9 +380,9 @@ supervise() {
     watch_job 0 || rc=$?
     if [ -n "$STOP_REASON" ]; then
       finish "${STOP_REASON%%:*}" "$rc" "$STOP_REASON"
-      exit 0
+      after_job
     fi
-    [ "$rc" -eq 0 ] || { finish failed "$rc" "setup exited with $rc"; exit 0; }
+    [ "$rc" -eq 0 ] || { finish failed "$rc" "setup exited with $rc"; after_job; }
     touch "$STATE_DIR/setup-$SETUP_HASH.done"
   fi
   set_state running
@@ -366,10 +399,19 @@ supervise() {
   else
     finish failed "$rc" "run exited with $rc"
   fi
+  after_job
+}
+
+after_job() {
+  # a SIGTERM (runctl stop-job, a new launch) ends the supervisor; otherwise autostop watches on
+  if [ "$STOP_REASON" != "stopped: SIGTERM to the supervisor" ]; then autostop_loop; fi
+  exit 0
 }
 
 stop_previous() {
   local pid
+  # a watcher of an earlier run (autostop) ends first: a new run is not idle
+  pid=$(cat "$STATE_DIR/watcher.pid" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null || true
   pid=$(cat "$STATE_DIR/supervisor.pid" 2>/dev/null) || return 0
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
@@ -383,6 +425,7 @@ start() {
   mkdir -p "$RUN_DIR"
   stop_previous
   cp "$0" "$RUN_DIR/node.sh"
+  install_boot_unit
   if [ -z "${RUNCTL_TEST_NO_SYSTEMD:-}" ] && command -v systemd-run >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemd-run --quiet --collect --unit "runctl-$RUNCTL_RUN_ID-$RUNCTL_NODE_RANK" \
       --property=KillMode=control-group bash "$RUN_DIR/node.sh" supervise "$RUNCTL_NODE_RANK"
@@ -392,12 +435,20 @@ start() {
   echo "runctl: run $RUNCTL_RUN_ID started on node $RUNCTL_NODE_RANK"
 }
 
+# @@AUTOSTOP@@
+
+# @@S3@@
+
+# `runctl run --here` puts here.sh at the next line: the same supervisor, with local I/O
+# @@LOCAL_OVERRIDES@@
+
 case "${1:-}" in
   start) start ;;
+  watch) watch ;;
   supervise) supervise ;;
   preflight)
     if why=$(preflight); then echo "preflight passed: $INSTANCE_TYPE"; else echo "preflight failed: $why"; exit 1; fi
     ;;
   stop) stop_previous ;;
-  *) echo "usage: $0 start|supervise|preflight|stop [RANK]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|supervise|preflight|stop|watch [RANK]" >&2; exit 2 ;;
 esac

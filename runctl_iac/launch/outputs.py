@@ -61,8 +61,8 @@ def read_outputs(spec_path: Path, project: str, stack: str, *, local: bool = Fal
     """The applied stack's outputs, from the applied snapshot that `runctl apply` writes where the
     state lives (`runctl_iac.engine.snapshot.read_applied`, found through the same backend settings
     as apply; `local`: the local emulator's). E0803 when the stack was never applied."""
-    from runctl_iac.engine.settings import backend_for
     from runctl_iac.engine.snapshot import read_applied
+    from runctl_iac.stackref import backend_for
 
     applied = read_applied(project, stack, backend_for(spec_path, local=local))
     where = Path(spec_path)

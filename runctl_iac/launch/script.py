@@ -21,13 +21,16 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
+from runctl_iac import staging
 from runctl_iac.accelerators import lookup
 from runctl_iac.compiler.graph import LaunchPlan
-from runctl_iac.launch import layout
+from runctl_iac.prices import instance_unit_price
 
 MARKER = "# @@RENDERED_VALUES@@"
+PARTS = {"# @@AUTOSTOP@@": "autostop.sh", "# @@S3@@": "s3.sh"}  # marker -> part of node.sh
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STATE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 CHECKPOINT_PREFIX = "runctl-checkpoints"
@@ -46,10 +49,26 @@ class Runtime:
 
 @functools.cache
 def template() -> str:
-    text = resources.files("runctl_iac.launch").joinpath("node.sh").read_text(encoding="utf-8")
-    if MARKER not in text:
-        raise RuntimeError("node.sh has no rendered-values marker")
+    """node.sh with its parts (autostop.sh, s3.sh) in place."""
+    folder = resources.files("runctl_iac.launch")
+    text = folder.joinpath("node.sh").read_text(encoding="utf-8")
+    for marker in (MARKER, *PARTS):
+        if marker not in text:
+            raise RuntimeError(f"node.sh has no {marker!r} marker")
+    for marker, part in PARTS.items():
+        text = text.replace(marker, folder.joinpath(part).read_text(encoding="utf-8").rstrip(), 1)
     return text
+
+
+def _micro(usd: Decimal | None) -> int:
+    return 0 if usd is None else int((usd * 1_000_000).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def node_hourly_usd(plan: LaunchPlan, region: str) -> Decimal | None:
+    """One node's $/hour by the plan's one pricing rule (`prices.instance_unit_price`: on-demand, or
+    the spot estimate; None: not in the catalog). The node prefers the spot price it reads."""
+    max_price = None if plan.spot_max_price_usd is None else Decimal(plan.spot_max_price_usd)
+    return instance_unit_price(region, plan.instance_type, spot=plan.spot, max_price=max_price)[0]
 
 
 def checkpoint_base(plan: LaunchPlan) -> str:
@@ -89,7 +108,8 @@ def render_values(
     setup = plan.setup or ""
     lines = [
         f"STATE_NAME={_q(state_name(project, stack))}",
-        f"REGION={_q(region)}",
+        # always quoted: shellcheck reads a bare `us-east-1` as arithmetic (SC2100)
+        "REGION='" + region.replace("'", "'\"'\"'") + "'",
         f"INSTANCE_TYPE={_q(plan.instance_type)}",
         f"ACCEL_KIND={_q(accel.kind if accel else 'none')}",
         f"ACCEL_COUNT={_q(accel.visible_devices if accel else 0)}",
@@ -126,6 +146,12 @@ def render_values(
         f"ENV_VALUES={_arr(list(plan.env.values()))}",
         f"SECRET_NAMES={_arr(list(plan.secret_parameters))}",
         f"SECRET_PARAMETERS={_arr(list(plan.secret_parameters.values()))}",
+        f"S3_RUNS={_q(staging.RUNS)}",  # the staging bucket's keys: runctl_iac/staging.py
+        f"S3_NODE_DIR={_q(staging.NODE_DIR.split('{rank}')[0])}",
+        f"S3_STATUS_NAME={_q(staging.STATUS_FILE)}",
+        f"S3_LOG_NAME={_q(staging.LOG_FILE)}",
+        f"S3_STOP_NAME={_q(staging.STOP_FILE)}",
+        f"S3_AUTOSTOP_NAME={_q(staging.AUTOSTOP_FILE)}",
         f"CHECKPOINT_DIR={_q(plan.checkpoint_dir or '')}",
         f"CHECKPOINT_S3_BASE={_q(checkpoint_base(plan))}",
         f"CHECKPOINT_EVERY={_q(plan.checkpoint_every_seconds or '')}",
@@ -133,6 +159,12 @@ def render_values(
         f"SETUP_HASH={_q(hashlib.sha256(setup.encode()).hexdigest()[:16])}",
         f"SETUP_TEXT={_q(setup)}",
         f"RUN_TEXT={_q(plan.run)}",
+        f"AUTOSTOP_IDLE={_q(plan.autostop_idle_seconds or 0)}",
+        f"AUTOSTOP_ACTION={_q(plan.autostop_action)}",
+        f"GPU_THRESHOLD={_q(plan.gpu_threshold_pct)}",
+        f"MAX_RUN_MICRO={_q(_micro(Decimal(plan.max_run_usd) if plan.max_run_usd else None))}",
+        f"USD_HOUR_MICRO={_q(_micro(node_hourly_usd(plan, region)))}",
+        f"SPOT={_q(1 if plan.spot else 0)}",
     ]
     return "# ---- RENDERED VALUES (every value shell-quoted) ----\n" + "\n".join(lines)
 
@@ -155,7 +187,7 @@ def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, regio
     """The SSM command: fetch the node's script from S3 and `start` it (no script or secret inline)."""
     directory = f"/var/lib/runctl/{state}"
     path = f"{directory}/node-{run_id}.sh"
-    source = f"s3://{bucket}/{layout.script_key(run_id)}"
+    source = f"s3://{bucket}/{staging.script_key(run_id)}"
     return (
         f"set -e; mkdir -p {_q(directory)}; "
         f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start {rank}"

@@ -1,8 +1,8 @@
 """Project configuration: guardrail settings from `runctl.toml` or `[tool.runctl]` in pyproject.toml.
 
-Search: from the spec's directory upward, stopping after the git root (a
-directory holding `.git`) or at the filesystem root. The nearest directory that
-has a config wins; within one directory `runctl.toml` wins over pyproject.toml
+Search: the project root's marker (`runctl_iac.project`): from the spec's directory upward,
+stopping after the git root (a directory holding `.git`) or at the filesystem root. The nearest
+directory that has a config wins; within one directory `runctl.toml` wins over pyproject.toml
 (a pyproject.toml without `[tool.runctl]` is skipped). No file: the defaults.
 
 Keys (all optional):
@@ -14,6 +14,8 @@ Keys (all optional):
     regions = ["us-east-1", "us-west-2"]    # where `runctl gc` and `runctl resources` look
     backend = "s3://bucket/prefix"          # state backend for the team (default: .runctl/state)
     secrets_provider = "awskms://alias/x"   # instead of the passphrase provider
+    [gc]
+    stopped_for = "7d"                      # `gc --expired` also destroys stacks autostopped this long
 
 Invalid settings raise `DiagnosticError` with E0510 diagnostics. `tomllib` does not
 report positions, so the line of an offending key is found by a text search for
@@ -35,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+from runctl_iac.project import config_file
+from runctl_iac.spec.durations import parse_duration
+from runctl_iac.spec.model import Duration
 
 DEFAULT_MAX_INSTANCES = 16
-CONFIG_FILE = "runctl.toml"
-PYPROJECT = "pyproject.toml"
 KEYS = (
     "max_instances",
     "allowed_regions",
@@ -48,6 +51,7 @@ KEYS = (
     "regions",
     "backend",
     "secrets_provider",
+    "gc",
 )
 STRING_KEYS = ("backend", "secrets_provider")
 
@@ -62,6 +66,7 @@ class ProjectConfig:
     regions: tuple[str, ...] | None = None  # searched by gc and resources; None: the AWS profile's region
     backend: str | None = None  # state backend URL (engine settings)
     secrets_provider: str | None = None  # e.g. awskms://...; None: passphrase
+    gc_stopped_for: Duration | None = None  # [gc] stopped_for: destroy stacks autostopped this long
     source: str | None = field(default=None, compare=False)  # file it was read from, for hints
 
     def instance_type_allowed(self, instance_type: str) -> bool:
@@ -71,28 +76,9 @@ class ProjectConfig:
 
 
 def find_config(start: str | Path) -> tuple[Path, bool] | None:
-    """(path, is_pyproject) of the config that applies to specs in `start`, or None."""
-    here = Path(start).resolve()
-    if here.is_file():
-        here = here.parent
-    for directory in (here, *here.parents):
-        candidate = directory / CONFIG_FILE
-        if candidate.is_file():
-            return candidate, False
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _has_tool_runctl(pyproject):
-            return pyproject, True
-        if (directory / ".git").exists():
-            return None
-    return None
-
-
-def _has_tool_runctl(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return re.search(r"^\s*\[\s*tool\.runctl\s*\]", text, re.MULTILINE) is not None
+    """(path, is_pyproject) of the config that applies to specs in `start`, or None: the marker of
+    the project root (`runctl_iac.project`, one rule for every command)."""
+    return config_file(start)
 
 
 def load_project_config(spec_path_or_dir: str | Path) -> ProjectConfig:
@@ -155,6 +141,19 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
                 bad(key, f"must be at least 0 and below 1, not {value}", "0.6: spot costs 40 % of on-demand")
             else:
                 values[key] = Decimal(value)
+        elif key == "gc":
+            stopped = value.get("stopped_for") if isinstance(value, Mapping) else None
+            if not isinstance(value, Mapping) or set(value) - {"stopped_for"}:
+                bad(
+                    key,
+                    f"must be a table with the key stopped_for, not {value!r}",
+                    'e.g. [gc] stopped_for = "7d"',
+                )
+            elif stopped is not None:
+                try:
+                    values["gc_stopped_for"] = parse_duration(str(stopped))
+                except ValueError as exc:
+                    bad(key, f"stopped_for: {exc}", 'e.g. stopped_for = "7d"')
         elif key in STRING_KEYS:
             if not isinstance(value, str) or not value:
                 bad(key, f"must be a non-empty string, not {value!r}", f'e.g. {key} = "..."')
@@ -175,6 +174,7 @@ def parse_config(text: str, file: str, *, pyproject: bool = False) -> ProjectCon
         regions=values.get("regions"),
         backend=values.get("backend"),
         secrets_provider=values.get("secrets_provider"),
+        gc_stopped_for=values.get("gc_stopped_for"),
         source=file,
     )
 

@@ -38,13 +38,13 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.plan.autostop import autostop_summary
 from runctl_iac.plan.model import CostEstimate, CostLine
-from runctl_iac.plan.prices import EbsPrice, catalog
 from runctl_iac.plan.runpod_cost import has_runpod, runpod_catalog, runpod_lines, sources_note
+from runctl_iac.prices import DEFAULT_SPOT_DISCOUNT, EbsPrice, catalog, instance_unit_price
 from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
 
-DEFAULT_SPOT_DISCOUNT = Decimal("0.60")
 HOURS_PER_MONTH = Decimal(730)
 SECONDS_PER_HOUR = Decimal(3600)
 CENT = Decimal("0.01")
@@ -163,20 +163,18 @@ class _Estimator:
         self.used_live = False
 
     def instance_unit(self, itype: Any, props: Mapping[str, Any]) -> tuple[Decimal | None, str]:
-        """(per-instance $/hour or None, market text)."""
-        on_demand = catalog().instance_hourly(self.region, itype) if isinstance(itype, str) else None
-        if not _is_spot(props):
-            return on_demand, "on-demand"
-        cap = _spot_max_price(props)
-        if isinstance(itype, str) and itype in self.live:
-            self.used_live = True
-            return Decimal(self.live[itype]), "spot (live price)"
-        if on_demand is not None:
-            self.used_estimate = True
-            return on_demand * (1 - self.discount), "spot (estimate)"
-        if cap is not None:  # no catalog price: the max price pins what an instance-hour can cost
-            return cap, "spot (at its max price)"
-        return None, "spot"
+        """(per-instance $/hour or None, market text): `runctl_iac.prices.instance_unit_price`."""
+        unit, market = instance_unit_price(
+            self.region,
+            itype,
+            spot=_is_spot(props),
+            discount=self.discount,
+            live=self.live,
+            max_price=_spot_max_price(props),
+        )
+        self.used_live = self.used_live or market == "spot (live price)"
+        self.used_estimate = self.used_estimate or market == "spot (estimate)"
+        return unit, market
 
 
 def estimate_cost(
@@ -294,6 +292,9 @@ def estimate_cost(
     notes.append(
         f"per run: {hours_from}" if hours_from else "per run: unknown (set training.max_runtime or ttl)"
     )
+    stops = autostop_summary(spec) if spec is not None else None
+    if stops is not None:
+        notes.append(f"on the nodes: {stops}")
     notes.append(f"per month: if left running {_plain(HOURS_PER_MONTH)} h")
     if any(line.kind == "bucket" for line in lines):
         notes.append(f"S3 storage is billed by usage and not included: S3 Standard {rate_text} in {region}")

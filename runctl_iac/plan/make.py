@@ -71,6 +71,17 @@ def with_job(changes: Changes, old: Graph | None, new: Graph) -> Changes:
     return dataclasses.replace(changes, changes=(job, *changes.changes))
 
 
+def without_job(plan: Plan) -> Plan:
+    """The plan of an apply that launches nothing (`--no-launch`, the local target): the training
+    job's entry is left out, so it is neither announced nor counted."""
+    from runctl_iac.compiler.job import JOB_TYPE
+
+    kept = tuple(c for c in plan.changes.changes if c.type != JOB_TYPE)
+    if len(kept) == len(plan.changes.changes):
+        return plan
+    return dataclasses.replace(plan, changes=dataclasses.replace(plan.changes, changes=kept))
+
+
 def base_cost(
     base: ResolvedBase,
     base_spec: Spec | None,
@@ -160,7 +171,7 @@ def make_plan(
         *shrink_findings(changes, spec),
         *retained_bucket_moves(base.graph, graph, changes, spec),
     ]
-    return Plan(
+    plan = Plan(
         project=graph.project,
         stack=graph.stack,
         spec_hash=graph.spec_hash(),
@@ -171,3 +182,4 @@ def make_plan(
         findings=tuple(findings),
         graph=graph,
     )
+    return without_job(plan) if spec.target == "local" else plan  # the emulator runs no job

@@ -13,15 +13,18 @@ Every finding is a Diagnostic pointing at the spec line responsible (via
   at the count of the largest group.
 - E0504 / E0505: region / instance type not in the config's allowlist (globs for types).
 - E0506: a required tag key missing, at `tags` (or the spec root when there is none).
+- W0515: a GPU group that nothing stops when idle (see `plan.autostop`).
 """
 
 from __future__ import annotations
 
 from runctl_iac.compiler.graph import Graph
 from runctl_iac.diagnostics import Diagnostic, Severity
-from runctl_iac.plan.config import CONFIG_FILE, ProjectConfig
+from runctl_iac.plan.autostop import check_autostop
+from runctl_iac.plan.config import ProjectConfig
 from runctl_iac.plan.cost import format_usd, round_usd
 from runctl_iac.plan.model import CostEstimate
+from runctl_iac.project import CONFIG_FILE
 from runctl_iac.spec.model import PathT, Spec
 
 
@@ -161,4 +164,5 @@ def check_policy(spec: Spec, graph: Graph, cost: CostEstimate, config: ProjectCo
         *check_instance_cap(spec, config),
         *check_allowlists(spec, config),
         *check_required_tags(spec, config),
+        *check_autostop(spec),
     ]

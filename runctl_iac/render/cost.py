@@ -222,7 +222,7 @@ def cost_document(
     project: str, stack: str, cost: CostEstimate, findings: Sequence[Diagnostic] = ()
 ) -> dict[str, Any]:
     """`runctl cost --output json`: a versioned cost-only document (`$defs/cost_document` in the schema)."""
-    from runctl_iac.render.plan_json import findings_json
+    from runctl_iac.render.diagnostics import findings_json
 
     return {
         "format_version": COST_FORMAT_VERSION,

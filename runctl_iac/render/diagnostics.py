@@ -1,4 +1,5 @@
-"""Diagnostics as text (the compiler form editors can jump to) and as JSON.
+"""Diagnostics as text (the compiler form editors can jump to) and as JSON. The compiler form itself
+is formatted in the base module `runctl_iac.diagnostics` (every layer may report in it).
 
     examples/bad.yaml:12:7: error[E0301] volumes.data.iops: 90000 is above the gp3 maximum of 80000
       hint: use type io2 for more than 80000 IOPS
@@ -11,81 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.diagnostics import (
+    Diagnostic,
+    Severity,
+    display_path,
+    escape_invisible,
+    format_diagnostic,
+    render_text,
+)
 
-_STYLE = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
-_DIM = "\x1b[2m"
-_RESET = "\x1b[0m"
-
-
-def display_path(file: str, cwd: Path | None = None) -> str:
-    """`file` relative to `cwd` (default: the current directory) when it lies under it, else as given."""
-    # absolute, not resolved: a symlink is shown under its own name (and a symlink loop cannot raise)
-    base = Path(os.path.abspath(cwd or Path.cwd()))
-    try:
-        return Path(os.path.abspath(file)).relative_to(base).as_posix()
-    except (ValueError, OSError):
-        return file
-
-
-# control, format (zero-width space, bidi overrides), separator, private-use and unassigned characters
-_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
-def escape_invisible(text: str) -> str:
-    """`text` with every character a terminal would not show (or would show misleadingly) written as an
-    escape: a name holding a zero-width space reads `train\u200ber`, not `trainer`."""
-    if text.isascii() and text.isprintable():
-        return text
-    out = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category in _INVISIBLE or (category == "Zs" and char != " "):
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def format_diagnostic(d: Diagnostic, *, cwd: Path | None = None, colour: bool = False) -> str:
-    """One diagnostic: `file:line:col: severity[CODE] path: message`, plus `  hint: ...` when there is one.
-    Invisible characters in any part are escaped (see `escape_invisible`)."""
-    d = replace(
-        d,
-        message=escape_invisible(d.message),
-        path=escape_invisible(d.path),
-        hint=escape_invisible(d.hint) if d.hint else d.hint,
-        file=escape_invisible(d.file) if d.file else d.file,
-    )
-    where = ""
-    if d.file is not None:
-        where = display_path(d.file, cwd)
-        if d.line is not None:
-            where += f":{d.line}"
-            if d.column is not None:
-                where += f":{d.column}"
-        where += ": "
-    label = f"{d.severity.value}[{d.code}]"
-    if colour:
-        label = f"{_STYLE[d.severity]}{label}{_RESET}"
-    subject = f"{d.path}: " if d.path else ""
-    text = f"{where}{label} {subject}{d.message}"
-    if d.hint:
-        text += f"\n  {_DIM}hint:{_RESET} {d.hint}" if colour else f"\n  hint: {d.hint}"
-    return text
-
-
-def render_text(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None, colour: bool = False) -> str:
-    """Every diagnostic, one (or two, with a hint) lines each; ends with a newline unless empty."""
-    lines = [format_diagnostic(d, cwd=cwd, colour=colour) for d in diagnostics]
-    return "".join(line + "\n" for line in lines)
+__all__ = ["display_path", "escape_invisible", "format_diagnostic", "render_json", "render_text", "summary"]
 
 
 def _plural(n: int, word: str) -> str:
@@ -99,15 +39,20 @@ def summary(files: int, diagnostics: Sequence[Diagnostic]) -> str:
     return f"{_plural(files, 'file')} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
 
 
-def render_json(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None) -> str:
-    """A JSON list of `Diagnostic.to_json()` objects, file paths as in the text form."""
+def findings_json(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None) -> list[dict[str, Any]]:
+    """Diagnostics as JSON objects (`Diagnostic.to_json()`), file paths shown as in the text form."""
     items = []
     for d in diagnostics:
         item = d.to_json()
         if d.file is not None:
             item["file"] = display_path(d.file, cwd)
         items.append(item)
-    return json.dumps(items, indent=2, sort_keys=True) + "\n"
+    return items
+
+
+def render_json(diagnostics: Iterable[Diagnostic], *, cwd: Path | None = None) -> str:
+    """A JSON list of `Diagnostic.to_json()` objects, file paths as in the text form."""
+    return json.dumps(findings_json(diagnostics, cwd=cwd), indent=2, sort_keys=True) + "\n"
 
 
 def use_colour(stream: IO[str]) -> bool:

@@ -41,6 +41,9 @@ def size(n: int | None) -> str:
 
 
 def _cost(s: NodeStatus, now: datetime, hourly: Decimal | None) -> Decimal | None:
+    """The node's own count from its heartbeats when it reports one, else runtime × the estimate."""
+    if s.spent_usd is not None:
+        return s.spent_usd.quantize(Decimal("0.01"))
     seconds = s.runtime_seconds(now)
     if hourly is None or seconds is None:
         return None
@@ -69,12 +72,24 @@ def job_rows(statuses: Sequence[NodeStatus], now: datetime, hourly: Decimal | No
                 else int((now - s.checkpoint_at).total_seconds()),
                 "checkpoint_bytes": s.checkpoint_bytes,
                 "cost_usd": None if cost is None else str(cost),
+                "cost_source": "heartbeat" if s.spent_usd is not None else "estimate",
+                "spend_price": s.spend_source,
+                "autostop": s.autostop,
             }
         )
     return rows
 
 
-def render_job_text(run_id: str, rows: list[dict[str, Any]], note: str = "") -> str:
+def run_spend(rows: list[dict[str, Any]]) -> Decimal | None:
+    """The run's $ so far: every node's figure added up (None: some node's is unknown)."""
+    if any(r["cost_usd"] is None for r in rows):
+        return None
+    return sum((Decimal(r["cost_usd"]) for r in rows), Decimal(0))
+
+
+def render_job_text(
+    run_id: str, rows: list[dict[str, Any]], note: str = "", stopped_monthly: Decimal | None = None
+) -> str:
     header = ("node", "state", "exit", "runtime", "heartbeat", "checkpoint", "$ so far")
     table = [header]
     for r in rows:
@@ -99,6 +114,23 @@ def render_job_text(run_id: str, rows: list[dict[str, Any]], note: str = "") -> 
     for r in rows:
         if r["reason"]:
             lines.append(f"  node {r['node']}: {r['reason']}")
+        stop = r.get("autostop")
+        if stop:
+            keeps = ""
+            if stopped_monthly is not None and stop.get("action") == "stop":
+                keeps = f"; stopped, it still costs ${stopped_monthly:.2f}/month (EBS)"
+            lines.append(
+                f"  node {r['node']}: autostopped ({stop.get('action')}) at {stop.get('at')}: "
+                f"{stop.get('reason')}; ${stop.get('spent_usd')} spent{keeps}"
+            )
+    total = run_spend(rows)
+    if total is not None and len(rows) > 1:
+        lines.append(f"  run: ${total:.2f} so far on {len(rows)} nodes")
+    if any(r.get("cost_source") == "heartbeat" for r in rows):
+        lines.append(
+            "  $ so far: counted on the nodes at their $/hour "
+            "(the plan's estimate unless a node read its spot price)"
+        )
     if note:
         lines.append(note)
     return "\n".join(lines) + "\n"
@@ -148,3 +180,13 @@ def upload_progress(stream: IO[str]) -> Callable[[int], tuple[Callable[[int], An
         return (lambda n: progress.advance(task, n)), progress.stop
 
     return factory
+
+
+def run_spend_line(spend: Any) -> str:
+    """`runctl status`: the latest run's spend (spend: launch.runs.RunSpend or None)."""
+    if spend is None:
+        return ""
+    total = "unknown" if spend.spent_usd is None else f"${spend.spent_usd:.2f}"
+    stopped = ", ".join(str(r) for r in spend.autostopped)
+    tail = f"; autostopped node(s): {stopped}" if stopped else ""
+    return f"latest run {spend.run_id}: {total} spent (from the nodes' heartbeats){tail}\n"

@@ -8,12 +8,11 @@ strings. A secret property's values are the string "(secret)", never the value.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
-from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.model import Action, Change, Plan, PropertyChange
 from runctl_iac.render.cost import cost_json
+from runctl_iac.render.diagnostics import findings_json
 
 FORMAT_VERSION = 2
 SECRET = "(secret)"
@@ -62,19 +61,6 @@ def summary_json(plan: Plan) -> dict[str, int]:
         "unchanged": c(Action.NOOP),
         "data_loss": sum(1 for ch in plan.changes.changes if ch.data_loss),
     }
-
-
-def findings_json(findings: Iterable[Diagnostic]) -> list[dict[str, Any]]:
-    """Diagnostics as JSON objects, file paths shown as in the text form (relative to the cwd)."""
-    from runctl_iac.render.diagnostics import display_path
-
-    out = []
-    for d in findings:
-        item = d.to_json()
-        if d.file is not None:
-            item["file"] = display_path(d.file)
-        out.append(item)
-    return out
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

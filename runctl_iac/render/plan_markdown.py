@@ -20,6 +20,7 @@ from runctl_iac.render.plan_text import (
     short_hash,
     summary_line,
 )
+from runctl_iac.render.structured import structured_label, structured_lines
 
 RETAIN_ADVICE = {
     Action.REPLACE: "set `retain: true` to keep it",
@@ -122,6 +123,11 @@ def _changes_details(plan: Plan) -> list[str]:
             out.append(f"{SYMBOLS[c.action].rjust(3)} {c.id}")
             width = max(len(p.path) for p in c.properties)
             for p in c.properties:
+                nested = structured_lines(p)
+                if nested is not None and not any("```" in line for line in nested):
+                    out.append(f"      {p.path.ljust(width)} = ({structured_label(p)}):")
+                    out.extend(f"          {line}" for line in nested)
+                    continue
                 script = script_lines(p)
                 if script is not None and not any("```" in line for line in script):  # keeps the fence
                     out.append(f"      {p.path.ljust(width)} = (script, changed lines):")

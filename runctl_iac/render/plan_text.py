@@ -17,6 +17,7 @@ from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.diff import KNOWN_AFTER_APPLY
 from runctl_iac.plan.model import Action, Change, Changes, Plan, PlanBase, PropertyChange
 from runctl_iac.render.cost import cost_lines
+from runctl_iac.render.structured import structured_label, structured_lines
 
 SECRET = "(secret)"
 ABSENT = "(none)"
@@ -130,7 +131,18 @@ def script_lines(prop: PropertyChange, create: bool = False) -> list[str] | None
     return [line.rstrip() for line in diff if not line.startswith(("---", "+++", "@@"))]
 
 
+def _style(line: str) -> str:
+    return {"+": "green", "-": "red", "~": "yellow"}.get(line.lstrip()[:1], "")
+
+
 def _property_lines(change: Change, prop: PropertyChange, width: int) -> list[Line]:
+    nested = structured_lines(prop) if change.action is not Action.CREATE else None
+    if nested is not None:
+        what = structured_label(prop)
+        suffix = "  # forces replacement" if prop.replaces else ""
+        out_nested: list[Line] = [(f"        {prop.path.ljust(width)} = ({what}):{suffix}", "")]
+        out_nested.extend((f"            {line}", _style(line)) for line in nested)
+        return out_nested
     script = script_lines(prop, create=change.action is Action.CREATE)
     if script is None:
         return [_property_line(change, prop, width)]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from runctl_iac.engine.progress import VERBS, Progress, Row, Step
+from runctl_iac.engine.progress import QUIET_OPS, VERBS, Progress, Row, Step
 
 LIVE_REFRESH_PER_SECOND = 4
 LIVE_MAX_ROWS = 30  # a terminal shows a screenful: running and failed rows first, then the latest done
@@ -151,7 +151,7 @@ def summary_text(model: Progress, operation: str = "update") -> str:
     """`update done in 3m12s: 5 created, 1 updated` plus the slowest steps."""
     counts: dict[str, int] = {}
     for row in model.rows.values():
-        if row.op != "same":
+        if row.op not in QUIET_OPS or row.state == "failed":
             op = "replace" if row.op in _REPLACEMENT_STEPS else row.op  # one replace per resource
             key = "failed" if row.state == "failed" else _verb(op, True)
             counts[key] = counts.get(key, 0) + 1

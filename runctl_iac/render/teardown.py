@@ -15,6 +15,7 @@ from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.render.cost import decimal_str, hourly
 from runctl_iac.teardown.gc import GcPlan, Kept
 from runctl_iac.teardown.model import ORDER, ManagedResource, rfc3339
+from runctl_iac.teardown.prices import is_spot
 from runctl_iac.teardown.service import ResourceList
 from runctl_iac.teardown.sweep import GcResult
 
@@ -76,7 +77,7 @@ def render_resources_text(listing: ResourceList) -> str:
         [
             r.project,
             r.stack,
-            r.kind.value,
+            r.kind.value + (" (stopped)" if r.details.get("state") == "stopped" else ""),
             r.id,
             r.region,
             age_text(r.age(now)),
@@ -137,6 +138,12 @@ def _kept_rows(kept: Sequence[Kept]) -> list[list[str]]:
     return [[f"{k.project}/{k.stack}", k.what, k.why] for k in kept]
 
 
+def _spot_label(plan: GcPlan) -> str:
+    """Spot instances are priced as `runctl plan` prices them (an estimate): say so."""
+    found = [d.resource for d in plan.deletions] + [r for d in plan.destroys for r in d.resources]
+    return " (spot instances at the spot estimate, as in `runctl plan`)" if any(map(is_spot, found)) else ""
+
+
 def render_gc_text(
     plan: GcPlan, result: GcResult | None, warnings: Sequence[Diagnostic], audit: str | None
 ) -> str:
@@ -147,8 +154,8 @@ def render_gc_text(
             lines.append("runctl gc (dry run): nothing to remove.")
         else:
             lines.append(
-                f"runctl gc (dry run): would remove {count} item(s), saving {hourly(plan.hourly_saved)}/h;"
-                " nothing was deleted"
+                f"runctl gc (dry run): would remove {count} item(s), saving {hourly(plan.hourly_saved)}/h"
+                f"{_spot_label(plan)}; nothing was deleted"
             )
         if plan.destroys:
             lines += ["", "Would destroy through the engine:"]
@@ -181,7 +188,7 @@ def render_gc_text(
         done = [o for o in result.outcomes if o.done]
         saved = hourly(result.hourly_saved)
         lines.append(
-            f"runctl gc: removed {len(done)} of {len(result.outcomes)}, saving {saved}/h;"
+            f"runctl gc: removed {len(done)} of {len(result.outcomes)}, saving {saved}/h{_spot_label(plan)};"
             f" {len(result.failed)} failed"
         )
         if result.outcomes:

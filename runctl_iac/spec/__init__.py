@@ -74,7 +74,7 @@ def load_spec(path: str | Path, stack: str | None = None, stacks_dir: str | Path
         from runctl_iac.project import overlay_candidates
 
         extra.append(_no_overlay(name, overlay_candidates(path, name, stacks_dir)))
-    return _finish(base, overlay, name, extra)
+    return _finish(base, overlay, name, extra, spec_dir=Path(path).parent)
 
 
 def load_spec_bytes(
@@ -102,7 +102,13 @@ def load_spec_or_raise(
     return result.spec
 
 
-def _finish(base: YamlDoc, overlay: YamlDoc | None, stack: str, extra: list[Diagnostic]) -> LoadResult:
+def _finish(
+    base: YamlDoc,
+    overlay: YamlDoc | None,
+    stack: str,
+    extra: list[Diagnostic],
+    spec_dir: Path | None = None,
+) -> LoadResult:
     if overlay is not None:
         if has_errors(overlay.diagnostics):
             return LoadResult(None, [*extra, *overlay.diagnostics])
@@ -113,7 +119,7 @@ def _finish(base: YamlDoc, overlay: YamlDoc | None, stack: str, extra: list[Diag
     from runctl_iac.spec.check import check  # jsonschema is imported only once YAML has parsed
 
     source = SourceMap(positions=base.positions, keys=base.keys, default_file=base.file)
-    spec, diagnostics = check(base.data, source, stack)
+    spec, diagnostics = check(base.data, source, stack, spec_dir=spec_dir)
     return LoadResult(
         spec if not has_errors(diagnostics) else None, [*extra, *base.diagnostics, *diagnostics]
     )

@@ -15,6 +15,7 @@ from runctl_iac.spec.model import (
     DEFAULT_IMAGE,
     RUNPOD_DEFAULT_CONTAINER_DISK_GB,
     RUNPOD_DEFAULT_IMAGE,
+    Autostop,
     Bucket,
     Budget,
     Checkpoints,
@@ -217,4 +218,18 @@ def _training(data: dict[str, Any] | None) -> Training | None:
             checkpoints=_checkpoints(k.take("checkpoints")),
             max_runtime=_duration(k.take("max_runtime")),
             staging_bucket=k.take("staging_bucket"),
+            autostop=_autostop(k.take("autostop", {})),
+        )
+
+
+def _autostop(data: dict[str, Any] | bool) -> Autostop:
+    if data is False:
+        return Autostop(idle=None)
+    with _Keys(data if isinstance(data, dict) else {}, ("training", "autostop")) as k:
+        default = Autostop()
+        idle = _duration(k.take("idle"))
+        return Autostop(
+            idle=idle or default.idle,
+            action=k.take("action", default.action),
+            gpu_threshold_pct=int(k.take("gpu_threshold_pct", default.gpu_threshold_pct)),
         )

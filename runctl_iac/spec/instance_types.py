@@ -6,7 +6,7 @@
   "did you mean" against every type the catalog knows: the type may be new or
   outside the catalog (it then has no price), or misspelt (`g5e.xlarge`).
 
-The catalog is read through `plan.prices` (a JSON file shipped in the package,
+The catalog is read through `runctl_iac.prices` (a JSON file shipped in the package,
 parsed once): no cloud SDK, no network, so `validate` stays fast and offline.
 Runs on schema-valid data, but reads defensively so that it can run on any part
 of a spec that passed the schema.
@@ -29,7 +29,7 @@ def _close(name: str, candidates: Iterable[str]) -> str | None:
 
 def suggest_instance_type(instance_type: str) -> str | None:
     """The catalog type closest to `instance_type` (None when nothing is close)."""
-    from runctl_iac.plan.prices import catalog
+    from runctl_iac.prices import catalog
 
     return _close(instance_type, catalog().instance_types())
 
@@ -38,7 +38,7 @@ def instance_type_diagnostics(
     data: Mapping[str, Any], source: SourceMap, clean: Callable[..., bool] = lambda *path: True
 ) -> list[Diagnostic]:
     """W0311 / E0312 for every group whose `type` passed the schema (`clean(*path)`)."""
-    from runctl_iac.plan.prices import catalog
+    from runctl_iac.prices import catalog
 
     instances = data.get("instances")
     if not isinstance(instances, Mapping):

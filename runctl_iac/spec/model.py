@@ -180,6 +180,20 @@ class Checkpoints:
     every: Duration | None = None
 
 
+AutostopAction = Literal["stop", "terminate"]
+DEFAULT_AUTOSTOP_IDLE = Duration("30m", 1800)
+DEFAULT_GPU_THRESHOLD_PCT = 10
+
+
+@dataclass(frozen=True)
+class Autostop:
+    """`training.autostop`; `idle` None: `autostop: false` (a budget cap still takes the action)."""
+
+    idle: Duration | None = DEFAULT_AUTOSTOP_IDLE
+    action: AutostopAction = "stop"
+    gpu_threshold_pct: int = DEFAULT_GPU_THRESHOLD_PCT
+
+
 @dataclass(frozen=True)
 class Training:
     group: str
@@ -191,6 +205,7 @@ class Training:
     checkpoints: Checkpoints | None = None
     max_runtime: Duration | None = None
     staging_bucket: str | None = None  # a key of `buckets`; None: runctl's own staging bucket
+    autostop: Autostop = field(default_factory=Autostop)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from runctl_iac.spec.semantic import Emit, Parts
+    from runctl_iac.spec.parts import Emit, Parts
 
 
 OTHER = {"aws": "a RunPod group", "runpod": "an EC2 group"}

@@ -1,17 +1,19 @@
-"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0310)."""
+"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0321)."""
 
 from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
+from runctl_iac.spec.parts import Emit, Parts
 from runctl_iac.spec.runpod_checks import runpod_checks
 from runctl_iac.spec.schema import sort_key
 
@@ -25,41 +27,6 @@ GP3_BASELINE_THROUGHPUT = 125
 IOPS_PER_GIB = {"gp3": 500, "io1": 50, "io2": 1000}
 THROUGHPUT_PER_IOPS = Decimal("0.25")  # gp3 MiB/s per provisioned IOPS
 
-Emit = Callable[..., None]
-
-
-class Parts:
-    """Which parts of the data passed the schema: semantic checks read only those, so one run reports
-    every problem (a schema error in one volume does not hide a semantic error in another)."""
-
-    def __init__(self, data: dict[str, Any], invalid: Iterable[PathT] = ()) -> None:
-        self.data = data
-        self.invalid = set(invalid)
-
-    def clean(self, *path: str | int) -> bool:
-        """No schema error at `path`, above it or inside it."""
-        return not any(p[: len(path)] == path or path[: len(p)] == p for p in self.invalid)
-
-    def mapping(self, *path: str) -> dict[str, Any]:
-        """The mapping at `path` when it is one and has no schema error of its own (its entries may)."""
-        node: Any = self.data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or any(p == path or path[: len(p)] == p for p in self.invalid):
-            return {}
-        return node
-
-    def known(self, *path: str) -> dict[str, Any] | None:
-        """The names defined under `path` (for cross references), or None when that cannot be known."""
-        node: Any = self.data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return {}
-        if not isinstance(node, dict) or any(path[: len(p)] == p for p in self.invalid):
-            return None
-        return node
-
 
 def semantic_diagnostics(
     data: dict[str, Any], source: SourceMap, invalid: Iterable[PathT] = ()
@@ -72,10 +39,34 @@ def semantic_diagnostics(
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     parts = Parts(data, invalid)
-    for check in (_volumes, _mounts, _training, _durations, _spot, runpod_checks):
+    for check in (_volumes, _mounts, _training, _durations, _spot, _autostop, runpod_checks):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     return sorted(out, key=sort_key)
+
+
+def local_path_diagnostics(
+    data: dict[str, Any], source: SourceMap, parts: Parts, spec_dir: Path
+) -> list[Diagnostic]:
+    """E0320: a local `training.code` folder (relative to the spec's folder) that is not there, said
+    by validate and plan, before apply spends anything (launch would refuse it after the apply)."""
+    training = data.get("training")
+    location = training.get("code") if isinstance(training, dict) else None
+    if not isinstance(location, str) or location.startswith("s3://") or not parts.clean("training", "code"):
+        return []
+    folder = spec_dir / location
+    if folder.is_dir():
+        return []
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return [
+        source.diagnostic(
+            Severity.ERROR,
+            "E0320",
+            f"local folder {location!r} {what} (next to the spec file)",
+            ("training", "code"),
+            "training.code is a folder relative to the spec file, or an s3:// prefix",
+        )
+    ]
 
 
 def _suggest(name: str, known: Iterable[str], what: str, unrelated: str = "", cutoff: float = 0.6) -> str:
@@ -258,10 +249,13 @@ def duration_fields(data: dict[str, Any]) -> list[tuple[PathT, Any]]:
     training = training if isinstance(training, dict) else {}
     checkpoints = training.get("checkpoints")
     checkpoints = checkpoints if isinstance(checkpoints, dict) else {}
+    autostop = training.get("autostop")
+    autostop = autostop if isinstance(autostop, dict) else {}
     return [
         (("ttl",), data.get("ttl")),
         (("training", "max_runtime"), training.get("max_runtime")),
         (("training", "checkpoints", "every"), checkpoints.get("every")),
+        (("training", "autostop", "idle"), autostop.get("idle")),
     ]
 
 
@@ -277,3 +271,26 @@ def _spot(parts: Parts, emit: Emit) -> None:
                 f"max_price_usd must be greater than 0, got {spot['max_price_usd']}",
                 "omit the price (spot: true) to pay at most the on-demand price",
             )
+
+
+MIN_AUTOSTOP_IDLE_SECONDS = 300
+
+
+def _autostop(parts: Parts, emit: Emit) -> None:
+    training = parts.mapping("training")
+    autostop = training.get("autostop")
+    if not isinstance(autostop, dict) or not parts.clean("training", "autostop", "idle"):
+        return
+    text = autostop.get("idle")
+    try:
+        seconds = parse_duration(text).seconds if isinstance(text, str) else None
+    except ValueError:
+        return  # E0308 from _durations
+    if seconds is not None and seconds < MIN_AUTOSTOP_IDLE_SECONDS:
+        emit(
+            "E0321",
+            ("training", "autostop", "idle"),
+            f'"{text}" is shorter than the minimum of 5m',
+            "use at least 5m, so that a node is not stopped between two steps; "
+            "`autostop: false` turns the idle stop off",
+        )

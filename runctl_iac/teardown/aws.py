@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from runctl_iac.diagnostics import without_html
+
 MAX_ATTEMPTS = 10
 WORKERS = 8  # bound on concurrent AWS calls (listing and deleting)
 
@@ -44,8 +46,9 @@ def short_error(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         err = response.get("Error", {})
-        return f"{err.get('Code', type(exc).__name__)}: {err.get('Message', '')}".strip().rstrip(":")
-    text = str(exc).splitlines()[0] if str(exc) else ""
+        message = without_html(str(err.get("Message", "")))
+        return f"{err.get('Code', type(exc).__name__)}: {message}".strip().rstrip(":")
+    text = without_html(str(exc)).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -76,7 +79,7 @@ def as_aws_error(exc: BaseException, doing: str) -> AwsError:
 class Clients:
     """One boto3 session and a cache of clients per (service, region)."""
 
-    def __init__(self, session: Any = None) -> None:
+    def __init__(self, session: Any = None, endpoint_url: str | None = None) -> None:
         import boto3
         from botocore.config import Config
 
@@ -87,6 +90,7 @@ class Clients:
             connect_timeout=10,
             read_timeout=60,
         )
+        self.endpoint_url = endpoint_url  # the local emulator's, for `--local`
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
 
@@ -99,5 +103,7 @@ class Clients:
         with self._lock:
             key = (service, region)
             if key not in self._cache:
-                self._cache[key] = self.session.client(service, region_name=region, config=self.config)
+                self._cache[key] = self.session.client(
+                    service, region_name=region, config=self.config, endpoint_url=self.endpoint_url
+                )
             return self._cache[key]

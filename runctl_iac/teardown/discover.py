@@ -17,6 +17,7 @@ returned"; use ListRoleTags).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from runctl_iac.teardown.model import (
     Kind,
     ManagedResource,
     parse_time,
+    rfc3339,
 )
 
 T = TypeVar("T")
@@ -56,6 +58,22 @@ def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
 
 def _tags(pairs: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return {str(p["Key"]): str(p.get("Value", "")) for p in pairs or ()}
+
+
+# "User initiated (2026-12-01 10:00:00 GMT)": how EC2 says when an instance was stopped (moto: UTC)
+# (DescribeInstances StateTransitionReason; there is no field of its own)
+_TRANSITION = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)")
+
+
+def stopped_at(instance: dict[str, Any]) -> dt.datetime | None:
+    found = _TRANSITION.search(str(instance.get("StateTransitionReason") or ""))
+    if found is None:
+        return None
+    return dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else rfc3339(moment)
 
 
 def classify(arn: str) -> tuple[Kind, str]:
@@ -149,6 +167,7 @@ class _Discovery:
                             "type": inst.get("InstanceType"),
                             "state": state,
                             "spot": inst.get("InstanceLifecycle") == "spot",
+                            "stopped_at": _when(stopped_at(inst)) if state == "stopped" else None,
                         }
                         out.append(
                             ManagedResource(

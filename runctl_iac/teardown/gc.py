@@ -1,6 +1,9 @@
 """Decide what `runctl gc` removes, and why everything else stays. No deletion happens here.
 
 Candidates, per (project, stack) of the found resources and the backend's stacks:
+- autostopped (`--expired` with `stopped_for`, `[gc] stopped_for` in runctl.toml): a live stack
+  whose every instance has been stopped longer than that (autostop stopped it and nobody started
+  it again) is destroyed like an expired one; the reason lists the retained volumes it keeps.
 - expired (`--expired`): a stack in the backend whose expiry has passed is destroyed
   through the engine when one is available (`engine=True`) and its state is readable;
   otherwise its tagged resources are swept. A stack with no state whose resources'
@@ -23,14 +26,14 @@ Safety rules, in this order (the first that applies is the reason shown):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from runctl_iac.teardown.backend import StackInfo
+from runctl_iac.stackstate import StackInfo
 from runctl_iac.teardown.jobs import RunningJob
-from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource
+from runctl_iac.teardown.model import ORDER, Inventory, Kind, ManagedResource, parse_time
 from runctl_iac.teardown.prices import hourly_usd
 
 DEFAULT_MIN_AGE = dt.timedelta(minutes=30)
@@ -43,6 +46,7 @@ class GcOptions:
     min_age: dt.timedelta = DEFAULT_MIN_AGE
     force: bool = False
     delete_data: bool = False
+    stopped_for: dt.timedelta | None = None  # destroy stacks whose instances are all stopped this long
 
 
 class Probe(Protocol):
@@ -66,6 +70,7 @@ class StackDestroy:
     reason: str
     resources: tuple[ManagedResource, ...]  # what the tags show of it (the engine knows the rest)
     state_resources: int
+    backend_url: str = ""  # where its state lives ("" : the session's backend)
 
     @property
     def hourly_usd(self) -> Decimal:
@@ -159,6 +164,27 @@ class _Planner:
                 self.plan.deletions.append(Deletion(res, reason, cost))
 
 
+def autostopped_reason(
+    label: str, resources: list[ManagedResource], options: GcOptions, now: dt.datetime
+) -> str | None:
+    """Why a live stack goes because it has been stopped long enough (None: it stays)."""
+    if options.stopped_for is None:
+        return None
+    instances = [r for r in resources if r.kind is Kind.INSTANCE]
+    stops = [parse_time(r.details.get("stopped_at")) for r in instances]
+    if not instances or any(t is None for t in stops):
+        return None
+    since = max(t for t in stops if t is not None)
+    if now - since < options.stopped_for:
+        return None
+    kept = sorted(r.id for r in resources if r.kind is Kind.VOLUME and r.retained)
+    keeps = f"; keeps volume(s) {', '.join(kept)} (retained)" if kept else "; keeps no volume"
+    return (
+        f"autostopped: every instance of {label} stopped since {since:%Y-%m-%d %H:%M} UTC, "
+        f"longer than gc.stopped_for ({_age_text(options.stopped_for)}){keeps}"
+    )
+
+
 def sweep_decisions(
     resources: list[ManagedResource], reason: str, options: GcOptions, probe: Probe, now: dt.datetime
 ) -> GcPlan:
@@ -177,17 +203,25 @@ def plan_gc(
     *,
     engine: bool = False,
     projects: Iterable[str] = (),
+    elsewhere: Mapping[tuple[str, str], str] | None = None,
+    unreadable: Sequence[str] = (),
 ) -> GcPlan:
     """What gc would do. `stacks` is None when the backend could not be read: then nothing counts
     as an orphan, and only resources whose own expiry tag has passed are swept (`--expired`).
 
     Orphans are looked for only in projects the backend knows (at least one stack) and in
     `projects` (named by the user with --project): a team keeping projects in several backends
-    must not see another backend's live stacks as orphans."""
+    must not see another backend's live stacks as orphans.
+
+    `elsewhere`: (project, stack) -> backend URL of the stacks in the other backends runctl knows
+    for the project (the default, the local target's, runctl.toml's): never orphans, and their
+    projects count as known. `unreadable`: why another such backend could not be read; then no
+    resource is called an orphan (its stack may be there), each is kept with the reason."""
     plan = GcPlan(now=now, options=options)
     planner = _Planner(plan, probe)
     infos = {s.key: s for s in stacks} if stacks is not None else None
-    known_projects = {k[0] for k in infos or {}}
+    elsewhere = dict(elsewhere or {})
+    known_projects = {k[0] for k in infos or {}} | {k[0] for k in elsewhere}
     projects = set(projects)
     by_stack: dict[tuple[str, str], list[ManagedResource]] = {}
     for res in inventory.resources:
@@ -200,10 +234,14 @@ def plan_gc(
         info = infos.get(key) if infos is not None else None
         label = f"{key[0]}/{key[1]}"
         if info is not None:
-            if not (options.expired and info.expired(now)):
+            stopped = autostopped_reason(label, resources, options, now) if options.expired else None
+            if not (options.expired and info.expired(now)) and stopped is None:
                 continue  # a live stack: not gc's business
-            assert info.expires_at is not None
-            reason = f"expired: stack {label} expired at {info.expires_at:%Y-%m-%d %H:%M} UTC"
+            if stopped is not None:
+                reason = stopped
+            else:
+                assert info.expires_at is not None
+                reason = f"expired: stack {label} expired at {info.expires_at:%Y-%m-%d %H:%M} UTC"
             if info.update_in_progress:
                 planner.keep_stack(key, resources, "an update is in progress (the stack is locked)")
                 continue
@@ -211,13 +249,22 @@ def plan_gc(
                 continue
             if engine and info.readable:
                 plan.destroys.append(
-                    StackDestroy(key[0], key[1], reason, tuple(resources), info.resource_count)
+                    StackDestroy(
+                        key[0], key[1], reason, tuple(resources), info.resource_count, info.backend_url
+                    )
                 )
                 continue
             planner.sweep(resources, reason + "; engine unavailable, swept by tags")
             continue
+        if key in elsewhere:
+            if options.orphans:
+                planner.keep_stack(key, [], f"its stack is in another backend runctl knows: {elsewhere[key]}")
+            continue
         known = infos is not None and (key[0] in known_projects or key[0] in projects)
         expired_here = [r for r in resources if r.expired(now)]
+        if options.orphans and known and unreadable:
+            planner.keep_stack(key, resources, f"not an orphan for sure: {unreadable[0]}")
+            continue
         if options.orphans and known:
             chosen, reason = resources, f"orphan: no stack {label} in the state backend"
         elif options.expired and expired_here:

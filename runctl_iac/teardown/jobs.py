@@ -1,7 +1,7 @@
 """Is a job running on a stack? Read the launch layer's status files in the stack's staging bucket.
 
 The launch layer (issue 10) writes one small JSON file per node, atomically, in the
-bucket tagged `runctl:role=staging`: `STATUS_KEY` below, with `state` and
+bucket tagged `runctl:role=staging`: `runctl_iac.staging.status_key`, with `state` and
 `heartbeat` (RFC 3339). A job counts as running when a node's state is one of
 `ACTIVE_STATES` and its heartbeat is younger than `FRESH`: a node that died
 stops beating, so a crashed job does not hold an expired environment forever.
@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from runctl_iac import staging
 from runctl_iac.teardown.model import ManagedResource, parse_time, rfc3339
 
-# The one place that knows the launch layer's layout (keep in step with runctl_iac/launch/).
-RUNS_PREFIX = "runs/"
-STATUS_KEY = "runs/{run_id}/node-{rank}/status.json"
-STATUS_PATTERN = re.compile(r"^runs/(?P<run_id>[^/]+)/node-(?P<rank>\d+)/status\.json$")
 ACTIVE_STATES = frozenset({"starting", "setup", "running"})
 FRESH = dt.timedelta(minutes=5)
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -57,12 +53,12 @@ def is_fresh(status: dict[str, Any], now: dt.datetime) -> bool:
 def running_jobs(s3: Any, bucket: ManagedResource, now: dt.datetime) -> list[RunningJob]:
     """The nodes of `bucket` (a staging bucket) reporting an active state with a fresh heartbeat."""
     found: list[RunningJob] = []
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket.id, Prefix=RUNS_PREFIX)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket.id, Prefix=staging.RUNS)
     listed = [
         (match, parse_time(obj.get("LastModified")), obj)
         for page in pages
         for obj in page.get("Contents", [])
-        if (match := STATUS_PATTERN.match(obj["Key"])) is not None
+        if (match := staging.STATUS_KEY.match(obj["Key"])) is not None
     ]
     stamps = [modified for _, modified, _ in listed if modified is not None]
     newest = max(stamps) if stamps else None

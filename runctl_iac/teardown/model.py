@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from runctl_iac.stackstate import EXPIRES_AT, parse_time
+
+__all__ = ["EXPIRES_AT", "parse_time"]
+
 # Tag keys written by the compiler (`compiler/provider.py` default tags, `compiler/buckets.py`,
 # `compiler/volumes.py`) and by the launch layer's staging bucket.
 MANAGED_BY = "runctl:managed-by"
 PROJECT = "runctl:project"
 STACK = "runctl:stack"
-EXPIRES_AT = "runctl:expires-at"
 RETAIN = "runctl:retain"  # compiler.provider.RETAIN_TAG
 ROLE = "runctl:role"  # `staging` on the launch layer's bucket
 STAGING_ROLE = "staging"
@@ -53,25 +56,6 @@ PHASES: tuple[tuple[Kind, ...], ...] = (
 )
 ORDER: dict[Kind, int] = {kind: n for n, phase in enumerate(PHASES) for kind in phase}
 GLOBAL_REGION = "global"  # IAM roles and instance profiles belong to no region
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    """An RFC 3339 / ISO 8601 timestamp (or a datetime) as an aware UTC datetime; None when unreadable."""
-    if isinstance(value, dt.datetime):
-        stamp = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            stamp = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC)
 
 
 def rfc3339(stamp: dt.datetime) -> str:

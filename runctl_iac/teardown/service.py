@@ -1,12 +1,14 @@
 """The two entry points the CLI calls: `list_resources` (runctl resources) and `plan` / `run` (runctl gc).
 
 Settings, resolved here so the CLI stays thin:
-- project root: the nearest folder upward from the working directory holding
-  runctl.toml (or pyproject.toml with [tool.runctl]), else the git root, else the
-  working directory (`plan/config.py` finds the config);
+- project root and backends: the stack locator (`runctl_iac.stackref`), as for apply: the
+  backend is `--backend`, PULUMI_BACKEND_URL, runctl.toml / [tool.runctl], else
+  `<root>/.runctl/state`; `--local`: the local target's `.runctl/local/state` and its emulator.
+  A resource is an orphan only when no backend runctl knows for the project (that one, the
+  default, the local target's, the configured one) has its stack; a backend that cannot be
+  read keeps the resources it may own. A missing default or local state folder holds no stacks;
 - regions: `--region` (repeatable), else `regions` in runctl.toml, else the AWS
   profile's region (AWS_REGION / AWS_DEFAULT_REGION / the profile's config);
-- backend: `--backend`, else PULUMI_BACKEND_URL, else `<root>/.runctl/state`;
 - audit log: `--audit-log`, else `<root>/.runctl/audit.jsonl`.
 Every user-fixable failure becomes a `DiagnosticError` (codes E0901-E0905, W0906).
 """
@@ -14,16 +16,16 @@ Every user-fixable failure becomes a `DiagnosticError` (codes E0901-E0905, W0906
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
+from runctl_iac.stackref import Backend
+from runctl_iac.stackstate import BackendError, StackInfo, list_stacks
 from runctl_iac.teardown.audit import AUDIT_FILE, AuditLog
-from runctl_iac.teardown.backend import BackendError, StackInfo, default_backend_url, list_stacks
 from runctl_iac.teardown.gc import GcOptions, GcPlan, plan_gc
 from runctl_iac.teardown.jobs import RunningJob, running_jobs
 from runctl_iac.teardown.model import Inventory, Kind, ManagedResource, PricedResource
@@ -37,16 +39,10 @@ def diagnostic(code: str, message: str, hint: str | None = None, path: str = "")
 
 
 def project_root(start: Path | None = None) -> Path:
-    from runctl_iac.plan.config import find_config
+    """The project root of the working directory (or `start`): the stack locator's one rule."""
+    from runctl_iac.stackref import project_root as root_of
 
-    here = (start or Path.cwd()).resolve()
-    found = find_config(here)
-    if found is not None:
-        return found[0].parent
-    for directory in (here, *here.parents):
-        if (directory / ".git").exists():
-            return directory
-    return here
+    return root_of(start or Path.cwd())
 
 
 def resolve_regions(cli: Sequence[str], root: Path, default_region: str | None) -> tuple[str, ...]:
@@ -71,10 +67,6 @@ def resolve_regions(cli: Sequence[str], root: Path, default_region: str | None) 
     )
 
 
-def resolve_backend(cli: str | None, root: Path) -> str:
-    return cli or os.environ.get("PULUMI_BACKEND_URL") or default_backend_url(root)
-
-
 def read_stacks(backend_url: str) -> list[StackInfo]:
     try:
         return list_stacks(backend_url)
@@ -87,10 +79,21 @@ def read_stacks(backend_url: str) -> list[StackInfo]:
         raise DiagnosticError([diagnostic("E0902", str(err), err.hint, "--backend")]) from None
 
 
-def _clients() -> Any:
+def _clients(root: Path | None = None, local: bool = False) -> Any:
     from runctl_iac.teardown.aws import Clients
 
-    return Clients()
+    if not local:
+        return Clients()
+    import boto3
+
+    from runctl_iac.engine.local import emulator_url
+    from runctl_iac.stackref import project_root as root_of
+
+    url = emulator_url(root or root_of(Path.cwd()))  # E0712 when it does not run
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
+    return Clients(session, endpoint_url=url)
 
 
 def find(regions: tuple[str, ...], project: str | None, stack: str | None, clients: Any) -> Inventory:
@@ -144,10 +147,12 @@ def list_resources(
     root: Path | None = None,
     clients: Any = None,
     now: dt.datetime | None = None,
+    local: bool = False,
 ) -> ResourceList:
-    """Every managed resource, priced, sorted by $/hour (highest first), then project/stack/kind/id."""
+    """Every managed resource, priced, sorted by $/hour (highest first), then project/stack/kind/id;
+    `local`: on the local emulator."""
     root = root or project_root()
-    clients = clients or _clients()
+    clients = clients or _clients(root, local)
     wanted = resolve_regions(regions, root, clients.default_region)
     inventory = find(wanted, project, stack, clients)
     priced = [PricedResource(r, hourly_usd(r)) for r in inventory.resources]
@@ -213,6 +218,56 @@ class GcSession:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
+@dataclass
+class Backends:
+    """What gc read from the backends runctl knows for the project."""
+
+    primary: Backend
+    stacks: list[StackInfo] | None  # None: the primary backend could not be read
+    elsewhere: dict[tuple[str, str], str] = field(default_factory=dict)  # stacks in the others
+    unreadable: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def none_anywhere(self) -> bool:
+        return not self.stacks and not self.elsewhere
+
+
+def _stacks_in(backend: Backend) -> list[StackInfo]:
+    """The stacks of one backend; a missing default or local folder holds none ("no stacks yet")."""
+    from runctl_iac.stackref import state_missing
+
+    if state_missing(backend) and (backend.default or backend.local):
+        return []
+    return [replace(s, backend_url=backend.url) for s in read_stacks(backend.url)]
+
+
+def read_backends(root: Path, flag: str | None, *, local: bool, orphans: bool) -> Backends:
+    """The primary backend's stacks (`--local`: the local target's) and every other known one's."""
+    from runctl_iac.stackref import known_backends, local_backend
+
+    known = known_backends(root, flag)
+    primary = local_backend(root) if local else known[0]
+    found = Backends(primary, None)
+    try:
+        found.stacks = _stacks_in(primary)
+    except DiagnosticError as exc:
+        if orphans:
+            raise  # without the stack list every resource would look orphaned
+        found.warnings += [
+            diagnostic(
+                "W0906", f"{d.message}; only resources whose runctl:expires-at passed are swept", d.hint
+            )
+            for d in exc.diagnostics
+        ]
+    for other in (b for b in known if b.url != primary.url):
+        try:
+            found.elsewhere.update({s.key: other.url for s in _stacks_in(other)})
+        except DiagnosticError as exc:
+            found.unreadable.append(f"the backend {other.url} cannot be read ({exc.diagnostics[0].message})")
+    return found
+
+
 def plan(
     regions: Sequence[str] = (),
     *,
@@ -223,31 +278,32 @@ def plan(
     root: Path | None = None,
     clients: Any = None,
     now: dt.datetime | None = None,
+    local: bool = False,
 ) -> GcSession:
     root = root or project_root()
-    clients = clients or _clients()
+    backends = read_backends(root, backend, local=local, orphans=options.orphans)
+    local = local or backends.primary.local
+    clients = clients or _clients(root, local)
     now = now or dt.datetime.now(dt.UTC)
     wanted = resolve_regions(regions, root, clients.default_region)
-    backend_url = resolve_backend(backend, root)
-    warnings: list[Diagnostic] = []
-    stacks: list[StackInfo] | None
-    try:
-        stacks = read_stacks(backend_url)
-    except DiagnosticError as exc:
-        if options.orphans:
-            raise  # without the stack list every resource would look orphaned
-        stacks = None
-        warnings += [
-            diagnostic(
-                "W0906", f"{d.message}; only resources whose runctl:expires-at passed are swept", d.hint
-            )
-            for d in exc.diagnostics
-        ]
+    warnings = list(backends.warnings)
+    stacks = backends.stacks
+    if options.orphans and project is None and stacks is not None and backends.none_anywhere:
+        problem = diagnostic(
+            "E0904" if not options.expired else "W0906",
+            f"no stacks yet (looked in {backends.primary.url}): gc cannot tell orphans from live "
+            "resources without a project",
+            "pass --project P to sweep P's tagged leftovers (its state is gone, e.g. a CI runner's)",
+            "--project",
+        )
+        if not options.expired:
+            raise DiagnosticError([problem])
+        warnings.append(problem)
     inventory = find(wanted, project, None, clients)
     if project is not None and stacks is not None:
         stacks = [s for s in stacks if s.project == project]
     probe = AwsProbe(clients, now)
-    live = {s.key for s in stacks or () if not (options.expired and s.expired(now))}
+    live = {s.key for s in stacks or () if not (options.expired and s.expired(now))} | set(backends.elsewhere)
     candidates = [
         r for r in inventory.resources if r.kind is Kind.BUCKET and not r.retained and r.key not in live
     ]
@@ -255,7 +311,15 @@ def plan(
         if not options.delete_data:
             probe.prefetch(candidates)
         gc_plan = plan_gc(
-            inventory, stacks, options, probe, now, engine=engine, projects=[project] if project else []
+            inventory,
+            stacks,
+            options,
+            probe,
+            now,
+            engine=engine,
+            projects=[project] if project else [],
+            elsewhere=backends.elsewhere,
+            unreadable=backends.unreadable,
         )
     except Exception as exc:
         if hasattr(exc, "response"):
@@ -265,7 +329,7 @@ def plan(
             raise DiagnosticError([diagnostic("E0903", str(err), err.hint)]) from None
         raise
     warnings += [diagnostic("W0906", w) for w in gc_plan.warnings]
-    return GcSession(gc_plan, wanted, backend_url, clients, probe, warnings)
+    return GcSession(gc_plan, wanted, backends.primary.url, clients, probe, warnings)
 
 
 def run(
@@ -275,6 +339,10 @@ def run(
     root: Path | None = None,
     destroy_stack: DestroyStack | None = None,
 ) -> GcResult:
+    if audit_log is None:
+        from runctl_iac.stackref import ensure_runctl_dir
+
+        ensure_runctl_dir(root or project_root())
     path = audit_log or (root or project_root()) / AUDIT_FILE
     return execute(
         session.plan,

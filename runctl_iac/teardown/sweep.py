@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.teardown.audit import AuditLog
 from runctl_iac.teardown.aws import WORKERS, Clients, error_code, short_error
 from runctl_iac.teardown.gc import Deletion, GcPlan, Probe, StackDestroy, sweep_decisions
@@ -223,7 +224,7 @@ def execute(
     result = GcResult(plan)
     deletions = list(plan.deletions)
     for destroy in plan.destroys:
-        outcome = _destroy(destroy, destroy_stack, backend_url, audit)
+        outcome = _destroy(destroy, destroy_stack, destroy.backend_url or backend_url, audit)
         result.outcomes.append(outcome)
         if not outcome.done:
             fallback = sweep_decisions(
@@ -248,6 +249,8 @@ def _destroy(
     else:
         try:
             destroy_stack(destroy.project, destroy.stack, backend_url)
+        except DiagnosticError as exc:  # the engine's own diagnostic, told as such (never a repr)
+            error = "; ".join(f"{d.code} {d.message}" for d in exc.diagnostics)
         except Exception as exc:
             error = short_error(exc)
     result = "failed" if error else "ok"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from runctl_iac.engine.apply import AppliedStack
-from runctl_iac.engine.settings import resolve_backend
 from runctl_iac.engine.snapshot import read_applied
+from runctl_iac.stackref import resolve_backend
 from tests.cli.plan_helpers import SECRET_VALUE, invoke
 from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake
@@ -92,10 +92,10 @@ def test_apply_calls_the_launch_stage(fake: fp.FakePulumi, project: Path) -> Non
     from runctl_iac.cli.engine_common import TerminalUI
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.engine.apply import ApplyRequest, run_apply
-    from runctl_iac.engine.settings import resolve_passphrase
     from runctl_iac.engine.workspace import Target
     from runctl_iac.plan.config import ProjectConfig
     from runctl_iac.spec import load_spec_or_raise
+    from runctl_iac.stackref import resolve_passphrase
 
     spec = load_spec_or_raise(project / "spec.yaml")
     graph, launch = compile_spec(spec)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.plan.prices import catalog
+from runctl_iac.prices import catalog
 from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, invoke, validate_cost, write
 
 

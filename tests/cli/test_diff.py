@@ -105,3 +105,15 @@ def test_git_base_new_file_and_change(project: Path) -> None:
     changed = invoke("diff", "--base", "HEAD", "old.yaml")
     assert changed.code == 0
     assert "root_block_device.volume_size = 100 → 120" in changed.stdout
+
+
+def test_runctl_diff_shows_the_role_policy_statement_by_statement(cli_env: Path) -> None:
+    write(cli_env / "old.yaml", BASE_SPEC)
+    write(cli_env / "new.yaml", BASE_SPEC.replace("  results: {}", "  results: {}\n  logs: {}"))
+    run = invoke("diff", "old.yaml", "new.yaml")
+    assert run.code == 0, run.stderr
+    policy = run.stdout.split("~ role.gpu.policy")[1].split("\nPlan:")[0]
+    assert "policy = (policy, changed statements):" in policy
+    assert "~ statement ListOwnBuckets" in policy and "~ statement ReadWriteOwnObjects" in policy
+    assert '+ Resource: "arn:aws:s3:::runctl-demo-dev-logs-' in policy
+    assert max(len(line) for line in policy.splitlines()) < 120  # no 600-character JSON lines

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.engine.settings import resolve_backend
 from runctl_iac.engine.snapshot import read_applied
+from runctl_iac.stackref import resolve_backend
 from tests.cli.plan_helpers import SECRET_VALUE, invoke, write
 from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake

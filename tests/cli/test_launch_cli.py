@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
+from runctl_iac import staging as layout
 from runctl_iac.compiler.buckets import STAGING_KEY
-from runctl_iac.launch import layout
 from runctl_iac.launch.aws import Clients
 from tests.cli.plan_helpers import SECRET_VALUE, invoke, write
 from tests.launch.fakessm import FakeSsm
@@ -275,3 +275,79 @@ def test_aws_failures_are_diagnostics_not_tracebacks(
         run = invoke(command, "spec.yaml")
         assert run.code == 1, command
         assert "error[E0806] AWS call failed" in run.stderr and "NoSuchBucket" in run.stderr, command
+
+
+def test_an_html_error_page_is_never_printed(
+    applied: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local emulator answers some calls with its HTML 500 page: the diagnostic gives its title."""
+    from botocore.exceptions import ClientError
+
+    from tests.test_diagnostics import WERKZEUG_500
+
+    def send_command(self: NodeSimulator, **_kwargs: Any) -> Any:
+        error = {"Error": {"Code": "500", "Message": WERKZEUG_500}}
+        raise ClientError(error, "SendCommand")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NodeSimulator, "send_command", send_command)
+    run = invoke("launch", "spec.yaml", "--yes")
+    assert run.code == 1
+    assert "error[E0806] AWS call failed" in run.stderr
+    assert "(an HTML error page: 500 Internal Server Error)" in run.stderr
+    assert "<" not in run.stderr and "doctype" not in run.stderr.lower()
+
+
+def test_launch_on_the_local_target_says_it_cannot_run_the_job_up_front(cli_env: Path) -> None:
+    write(cli_env / "local.yaml", (REPO / "examples" / "local.yaml").read_text())
+    run = invoke("launch", "local.yaml")
+    assert run.code == 1
+    assert run.stderr.startswith(
+        "local.yaml: error[E0814] target: the local target cannot run the training job: "
+        "the emulator has no machines to run it on\n  hint: "
+    )
+
+
+def test_job_shows_autostopped_nodes_and_the_spend_from_heartbeats(applied: dict[str, Any]) -> None:
+    run_id = "20261206T100000Z-abcdef"
+    for rank, spent in ((0, "1.234567"), (1, "1.000000")):
+        doc = {
+            "version": 1,
+            "run_id": run_id,
+            "rank": rank,
+            "state": "succeeded",
+            "exit_code": 0,
+            "reason": None,
+            "started_at": "2026-12-06T10:00:00Z",
+            "ended_at": "2026-12-06T10:10:00Z",
+            "heartbeat": "2026-12-06T10:45:00Z",
+            "checkpoint": None,
+            "spend": {"usd": spent, "micro_usd": 0, "usd_per_hour": "1.006000", "source": "estimate"},
+            "idle_for_s": 1800,
+            "autostop": {
+                "action": "stop",
+                "reason": "idle: no job and GPUs below 10% on every node for 1800s",
+                "at": "2026-12-06T10:45:00Z",
+                "spent_usd": spent,
+            },
+        }
+        applied["s3"].put_object(
+            Bucket=applied["bucket"],
+            Key=f"runs/{run_id}/node-{rank}/status.json",
+            Body=json.dumps(doc).encode(),
+        )
+    doc = invoke("job", "spec.yaml", "-o", "json").json()
+    assert [n["cost_usd"] for n in doc["nodes"]] == ["1.23", "1.00"]
+    assert {n["cost_source"] for n in doc["nodes"]} == {"heartbeat"}
+    assert doc["nodes"][1]["autostop"]["action"] == "stop"
+    text = invoke("job", "spec.yaml").stdout.splitlines()
+    reason = "idle: no job and GPUs below 10% on every node for 1800s"
+    # a stopped g5.xlarge keeps its 200 GB gp3 root disk: 200 x $0.08/GB-month
+    assert text[-4:] == [
+        f"  node 0: autostopped (stop) at 2026-12-06T10:45:00Z: {reason}; $1.234567 spent; "
+        "stopped, it still costs $16.00/month (EBS)",
+        f"  node 1: autostopped (stop) at 2026-12-06T10:45:00Z: {reason}; $1.000000 spent; "
+        "stopped, it still costs $16.00/month (EBS)",
+        "  run: $2.23 so far on 2 nodes",
+        "  $ so far: counted on the nodes at their $/hour "
+        "(the plan's estimate unless a node read its spot price)",
+    ]

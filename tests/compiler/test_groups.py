@@ -67,8 +67,11 @@ def test_policy_grants_exactly_the_specs_buckets_and_the_stacks_parameters() -> 
     writable = {r for st in doc["Statement"] if st["Sid"] != "ReadCode" for r in _as_list(st["Resource"])}
     assert not any("*" in r.split(":::")[-1].split("/")[0] for r in writable if r.startswith("arn:aws:s3"))
     assert all(st["Effect"] == "Allow" for st in doc["Statement"])
+    # a spot training group reads its own price (spend on the node), nothing else of EC2
+    spot = by_sid.pop("ReadSpotPrice")
+    assert (spot["Action"], spot["Resource"]) == ("ec2:DescribeSpotPriceHistory", "*")
     assert not any(
-        a.startswith(("iam:", "kms:", "ec2:")) for st in doc["Statement"] for a in _as_list(st["Action"])
+        a.startswith(("iam:", "kms:", "ec2:")) for st in by_sid.values() for a in _as_list(st["Action"])
     )
     assert policy(graph, "eval") == doc
 

@@ -72,3 +72,36 @@ PROTECTED = (
     "the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up` "
     "or use the command:\n`pulumi state unprotect '{urn}'`"
 )
+# what the CLI printed when a volume's snapshot does not exist (the stand-in's run, with AWS's own
+# message): the error is in the progress lines twice, in the Diagnostics section, and the stack
+# adds its generic errors
+INVALID_SNAPSHOT = """\
+ code: 255
+ stdout: Updating (dev):
+    pulumi:pulumi:Stack snapdemo-dev  warning: using pulumi-resource-aws from $PATH at /opt/pulumi-aws
+ +  aws:ebs:Volume volume.data.w.0 creating (0s)
+ +  aws:ebs:Volume volume.data.w.0 creating (0s) error: creating EBS Volume: operation error EC2: \
+CreateVolume, https response error StatusCode: 400, RequestID: 5c1e, api error InvalidSnapshot.NotFound: \
+The snapshot 'snap-0123456789abcdef0' does not exist.
+ +  aws:ebs:Volume volume.data.w.0 **creating failed** error: creating EBS Volume: operation error EC2: \
+CreateVolume, https response error StatusCode: 400, RequestID: 5c1e, api error InvalidSnapshot.NotFound: The \
+snapshot 'snap-0123456789abcdef0' does not exist.
+    pulumi:pulumi:Stack snapdemo-dev running error: update failed
+    pulumi:pulumi:Stack snapdemo-dev **failed** 1 error; 1 warning
+Diagnostics:
+  pulumi:pulumi:Stack (snapdemo-dev):
+    warning: using pulumi-resource-aws from $PATH at /opt/pulumi-aws
+    error: update failed
+
+  aws:ebs:Volume (volume.data.w.0):
+    error: creating EBS Volume: operation error EC2: CreateVolume, https response error StatusCode: 400, \
+RequestID: 5c1e, api error InvalidSnapshot.NotFound: The snapshot 'snap-0123456789abcdef0' does not exist.
+
+Resources:
+    8 unchanged
+    1 errored
+
+Duration: 4s
+
+ stderr: error: update failed
+"""

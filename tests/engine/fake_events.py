@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 Resource = tuple[str, str, dict[str, Any], dict[str, Any]]  # type, name, inputs, outputs
+LOCK_TIME = "2026-11-27T06:00:00Z"  # the lock holder's start, as in cli_texts.LOCKED
 
 
 @dataclass
@@ -19,7 +21,25 @@ class FakeStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
-    locked: bool = False
+    lock_file: Path | None = None  # where a file backend keeps this stack's lock (None: no file backend)
+    _locked: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    @locked.setter
+    def locked(self, value: bool) -> None:
+        """A lock is also a file in a file backend, as pkg/backend/diy/lock.go writes it."""
+        self._locked = value
+        if self.lock_file is None:
+            return
+        if value:
+            self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+            content = {"pid": 4242, "username": "ci", "hostname": "runner-7", "timestamp": LOCK_TIME}
+            self.lock_file.write_text(json.dumps(content))
+        else:
+            self.lock_file.unlink(missing_ok=True)
 
 
 def urn(project: str, stack: str, type_: str, name: str) -> str:

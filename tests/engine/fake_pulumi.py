@@ -159,6 +159,12 @@ class FakePulumi(PulumiCommand):
         else:
             path.unlink(missing_ok=True)
 
+    def _lock_file(self, stack: str) -> Path | None:
+        if not self.backend.startswith("file://"):
+            return None
+        locks = Path(self.backend.removeprefix("file://")) / ".pulumi" / "locks" / "organization"
+        return locks / self.project / stack / "5b1b2c2e.json"
+
     @staticmethod
     def _opt(argv: list[str], name: str) -> str | None:
         if name in argv:
@@ -215,7 +221,7 @@ class FakePulumi(PulumiCommand):
             name = argv[1]
             if name in self.stacks:
                 return "", ALREADY.format(stack=name), 255
-            self.stacks[name] = FakeStack()
+            self.stacks[name] = FakeStack(lock_file=self._lock_file(name))
             self.selected = name
             self._state_file(name, create=True)
             return f"Created stack '{name}'", "", 0

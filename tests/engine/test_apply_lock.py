@@ -11,8 +11,8 @@ import pytest
 
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.engine import apply, driver
-from runctl_iac.engine.settings import Backend
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import Backend
 
 PENDING = [{"type": "creating", "resource": {"urn": "urn:pulumi:dev::demo::aws:iam/role:Role::role.gpu"}}]
 

@@ -13,8 +13,8 @@ import pytest
 
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.engine import driver
-from runctl_iac.engine.settings import resolve_backend, resolve_passphrase
 from runctl_iac.engine.workspace import Target
+from runctl_iac.stackref import resolve_backend, resolve_passphrase
 from tests.engine import fake_pulumi as fp
 
 
@@ -198,13 +198,16 @@ def test_an_interrupt_only_runctl_got_is_passed_to_the_cli(tmp_path: Path) -> No
     import time
 
     got = tmp_path / "got-sigint"
+    ready = tmp_path / "trap-set"  # a SIGINT before the trap is set would just kill the shell
     cli = tmp_path / "pulumi"  # a stand-in named like the CLI, so its process name is `pulumi`
-    cli.write_text(f"#!/bin/sh\ntrap 'touch {got}; exit 0' INT\nwhile true; do sleep 0.05; done\n")
+    cli.write_text(
+        f"#!/bin/sh\ntrap 'touch {got}; exit 0' INT\ntouch {ready}\nwhile true; do sleep 0.05; done\n"
+    )
     cli.chmod(0o755)
     proc = subprocess.Popen([str(cli)], stdin=subprocess.DEVNULL)  # not a terminal: nothing else sends it
     try:
         deadline = time.monotonic() + 10
-        while proc.pid not in driver._cli_children() and time.monotonic() < deadline:
+        while not (ready.exists() and proc.pid in driver._cli_children()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert driver.forward_interrupt() == [proc.pid]
         proc.wait(10)

@@ -148,6 +148,7 @@ def test_the_llama_example_on_the_local_target(
     doc["volumes"]["data"]["from_snapshot"] = snapshot
     spec = tmp_path / "llama-local.yaml"
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    (tmp_path / doc["training"]["code"]).mkdir(parents=True)  # training.code must exist (E0320)
     for name in ("HF_TOKEN", "WANDB_API_KEY"):
         monkeypatch.setenv(name, f"fake-{name.lower()}")
     (tmp_path / "state").mkdir()

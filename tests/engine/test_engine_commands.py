@@ -81,6 +81,7 @@ def test_a_second_apply_gets_the_locked_stack_diagnostic(project: Path) -> None:
         second = invoke("apply", "local.yaml", "--yes", "--no-launch")
         assert second.code == 1
         assert "E0702" in second.stdout + second.stderr
+        assert "runctl plan ·" not in second.stdout and "update done" not in second.stdout  # no preview
         out, _ = first.communicate(timeout=300)
     finally:
         if first.poll() is None:

@@ -169,6 +169,9 @@ def test_iam_policy_scoped_to_the_spec_buckets(case: Case) -> None:
         for st in _statements(pol.inputs["policy"]):
             actions = _as_list(st["Action"])
             resources = _as_list(st["Resource"])
+            if actions == ["ec2:DescribeSpotPriceHistory"]:
+                continue  # a spot node reads its price; that action has no resource-level permission
+
             assert "*" not in resources and "*" not in actions, (name, st)
             if any(a.startswith("s3:") for a in actions):
                 buckets = {r.split("/", 1)[0] for r in resources}

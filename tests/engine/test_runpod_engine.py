@@ -103,7 +103,7 @@ def test_runpod_failures_are_diagnostics(
         failed = invoke("apply", spec.name, "--yes", "--no-launch")
         out = failed.stdout + failed.stderr
         assert failed.code == 1 and KEY not in out
-        assert "error[E0720]" in out and "no longer any instances available" in out
+        assert "error[E0725]" in out and "no longer any instances available" in out
         assert "hint: no capacity for this GPU type now" in out
         monkeypatch.delenv("RUNPOD_API_KEY")
         missing = invoke("apply", spec.name, "--yes", "--no-launch")

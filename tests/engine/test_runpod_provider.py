@@ -148,7 +148,7 @@ def test_a_provider_traceback_becomes_a_runpod_diagnostic() -> None:
         "(check RUNPOD_API_KEY: RunPod refused it)\n"
     )
     diag = classify(text)
-    assert diag.code == "E0720" and diag.message.endswith(
+    assert diag.code == "E0725" and diag.message.endswith(
         "RunPod refused the request (401): POST /pods: Unauthorized"
     )
     assert diag.hint == "check RUNPOD_API_KEY: RunPod refused it"

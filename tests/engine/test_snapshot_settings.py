@@ -9,9 +9,9 @@ import pytest
 
 from runctl_iac.compiler import compile as compile_spec
 from runctl_iac.diagnostics import DiagnosticError
-from runctl_iac.engine.settings import backend_for, project_root, resolve_backend, resolve_passphrase
 from runctl_iac.engine.snapshot import location, read_applied, remove_applied, write_applied
 from runctl_iac.spec import load_spec_or_raise
+from runctl_iac.stackref import backend_for, project_root, resolve_backend, resolve_passphrase
 
 ROOT = Path(__file__).resolve().parents[2]
 

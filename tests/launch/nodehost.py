@@ -4,7 +4,9 @@
   `AWS_ENDPOINT_URL`;
 - instance metadata: `FakeImds`, an HTTP server on 127.0.0.1 that answers the IMDSv2 token PUT and
   `spot/instance-action` (404 until a notice is posted for a path prefix, like a real on-demand node);
-- GPUs: a stub `nvidia-smi` that lists `STUB_GPUS` GPUs (fails when `STUB_GPUS` is `broken`);
+- GPUs: a stub `nvidia-smi` that lists `STUB_GPUS` GPUs (fails when `STUB_GPUS` is `broken`) and
+  reports their utilisation from the file `gpu-util` under the node's root (0 without it);
+- power: a stub `shutdown` that appends its arguments to `shutdown-calls` under the node's root;
 - mounts and systemd: off through the script's test switches (`RUNCTL_TEST_NO_MOUNT`,
   `RUNCTL_TEST_NO_SYSTEMD`), every local path under `RUNCTL_ROOT`, short intervals.
 """
@@ -28,7 +30,19 @@ TOKEN = "imds-token-for-tests"
 
 NVIDIA_SMI = """#!/usr/bin/env bash
 if [ "${STUB_GPUS:-1}" = broken ]; then echo "NVIDIA-SMI has failed: driver not loaded" >&2; exit 9; fi
-for _ in $(seq 1 "${STUB_GPUS:-1}"); do echo "NVIDIA A10G"; done
+case "$*" in
+  *utilization.gpu*)
+    # the utilisation in percent: from the file $RUNCTL_ROOT/gpu-util (a test changes it), else 0
+    util=$(cat "$RUNCTL_ROOT/gpu-util" 2>/dev/null || echo 0)
+    for _ in $(seq 1 "${STUB_GPUS:-1}"); do echo "$util"; done
+    ;;
+  *) for _ in $(seq 1 "${STUB_GPUS:-1}"); do echo "NVIDIA A10G"; done ;;
+esac
+"""
+
+# records every call; the real one would power the node off
+SHUTDOWN = """#!/usr/bin/env bash
+echo "$*" >> "$RUNCTL_ROOT/shutdown-calls"
 """
 
 
@@ -65,6 +79,8 @@ class FakeImds:
                 prefix, _, rest = self.path.partition("/latest/")
                 if rest == "meta-data/spot/instance-action" and prefix in outer.noticed:
                     self._send(200, json.dumps({"action": "terminate", "time": "2026-01-01T00:02:00Z"}))
+                elif rest == "meta-data/placement/availability-zone":
+                    self._send(200, "us-east-1a")
                 else:
                     self._send(404)
 
@@ -90,9 +106,10 @@ def fake_imds() -> Iterator[FakeImds]:
 def node_env(root: Path, endpoint: str, imds_url: str, **extra: str) -> dict[str, str]:
     bindir = root / "stub-bin"
     bindir.mkdir(parents=True, exist_ok=True)
-    stub = bindir / "nvidia-smi"
-    stub.write_text(NVIDIA_SMI)
-    stub.chmod(0o755)
+    for name, text in (("nvidia-smi", NVIDIA_SMI), ("shutdown", SHUTDOWN)):
+        stub = bindir / name
+        stub.write_text(text)
+        stub.chmod(0o755)
     env = {
         "PATH": f"{bindir}:{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(root),
@@ -133,7 +150,7 @@ def start(
     return path
 
 
-FINAL = {"succeeded", "failed", "interrupted", "timed-out", "stopped"}
+FINAL = {"succeeded", "failed", "interrupted", "timed-out", "stopped", "budget-exceeded"}
 
 
 def status_path(root: Path, state_name: str, run_id: str) -> Path:
@@ -159,6 +176,7 @@ def wait_final(path: Path, timeout: float = 150) -> dict[str, Any]:
 
 def kill_leftovers(root: Path) -> None:
     """End supervisors a failed test left running (found by their pid file under this root only)."""
-    for pid_file in root.glob("var/lib/runctl/*/supervisor.pid"):
-        with suppress(ValueError, OSError):
-            os.kill(int(pid_file.read_text()), 15)
+    for name in ("supervisor.pid", "watcher.pid"):
+        for pid_file in root.glob(f"var/lib/runctl/*/{name}"):
+            with suppress(ValueError, OSError):
+                os.kill(int(pid_file.read_text()), 15)

@@ -16,8 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
+from runctl_iac import staging
 from runctl_iac.compiler.graph import LaunchPlan
-from runctl_iac.launch import code, layout
+from runctl_iac.launch import code
 from runctl_iac.launch.script import Runtime, render_script
 from tests.launch import nodehost
 from tests.launch.plans import HOSTILE, compiled, full_training, spec
@@ -48,7 +49,7 @@ class Aws:
         return body.decode()
 
     def status(self, bucket: str, run_id: str, rank: int) -> dict[str, Any]:
-        doc: dict[str, Any] = json.loads(self.text(bucket, layout.status_key(run_id, rank)))
+        doc: dict[str, Any] = json.loads(self.text(bucket, staging.status_key(run_id, rank)))
         return doc
 
 
@@ -65,12 +66,13 @@ def _setup(endpoint: str, plan: LaunchPlan, tmp_path: Path) -> tuple[Aws, str, L
     src.mkdir()
     (src / "hello.txt").write_text("code-v1")
     packed = code.pack(src)
-    code.upload(aws.s3, bucket, layout.code_key(packed.digest), packed)
+    code.upload(aws.s3, bucket, staging.code_key(packed.digest), packed)
     return (
         aws,
         bucket,
-        replace(plan, checkpoint_bucket=ckpt),
-        f"s3://{bucket}/{layout.code_key(packed.digest)}",
+        # autostop off: these nodes end with the job (test_node_autostop.py covers what follows it)
+        replace(plan, checkpoint_bucket=ckpt, autostop_idle_seconds=None),
+        f"s3://{bucket}/{staging.code_key(packed.digest)}",
     )
 
 
@@ -86,7 +88,7 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
     _graph, plan = compiled(spec(count=2, training=full_training(run=SUCCESS_RUN, setup=setup)))
     plan = replace(plan, checkpoint_every_seconds=1)
     aws, bucket, plan, code_uri = _setup(moto_server, plan, tmp_path)
-    run1 = layout.new_run_id()
+    run1 = staging.new_run_id()
     with nodehost.fake_imds() as imds:
         roots = [tmp_path / f"node{r}" for r in (0, 1)]
         for r, root in enumerate(roots):
@@ -103,7 +105,7 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
                 assert doc["exit_code"] == 0 and doc["rank"] == r and doc["run_id"] == run1
                 assert doc["checkpoint"]["bytes"] > 0
                 assert aws.status(bucket, run1, r) == doc
-                log = aws.text(bucket, layout.log_key(run1, r))
+                log = aws.text(bucket, staging.log_key(run1, r))
                 assert f"rank={r} nodes=2 master=10.0.0.1 ips=10.0.0.1,10.0.0.2" in log
                 assert f"run={run1} venv={roots[r] / 'opt' / 'pytorch'} code=code-v1" in log
                 assert "restored checkpoint" not in log
@@ -117,12 +119,12 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
             # second launch on node 0: setup does not run again, the checkpoint comes back from S3
             root = roots[0]
             (root / "ckpt" / "step-1.pt").unlink()
-            run2 = layout.new_run_id()
+            run2 = staging.new_run_id()
             env = nodehost.node_env(root, moto_server, imds.url)
             nodehost.start(_script(plan, 0, run2, bucket, code_uri, IPS), root, env, name="node2.sh")
             doc = nodehost.wait_final(nodehost.status_path(root, STATE, run2))
             assert doc["state"] == "succeeded"
-            assert "restored checkpoint" in aws.text(bucket, layout.log_key(run2, 0))
+            assert "restored checkpoint" in aws.text(bucket, staging.log_key(run2, 0))
             for r in (0, 1):
                 assert (roots[r] / "setup-count").read_text().splitlines() == ["setup"]
         finally:
@@ -158,7 +160,7 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
     }
     _graph, base = compiled(spec(training=full_training(setup=None)))
     aws, bucket, base, code_uri = _setup(moto_server, base, tmp_path)
-    runs = {name: layout.new_run_id() for name in cases}
+    runs = {name: staging.new_run_id() for name in cases}
     marker = Path("/tmp/runctl-pwned")
     marker.unlink(missing_ok=True)
     with nodehost.fake_imds() as imds:
@@ -172,7 +174,7 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
             _wait_for(roots["spot"] / "ckpt" / "last.pt")
             imds.notice("/spot")
             _wait_for(roots["stopped"] / "ckpt" / "last.pt")
-            aws.s3.put_object(Bucket=bucket, Key=layout.stop_key(runs["stopped"], 0), Body=b"")
+            aws.s3.put_object(Bucket=bucket, Key=staging.stop_key(runs["stopped"], 0), Body=b"")
             docs = {n: nodehost.wait_final(nodehost.status_path(r, STATE, runs[n])) for n, r in roots.items()}
         finally:
             for root in roots.values():
@@ -200,5 +202,5 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
     for name, doc in docs.items():
         assert doc["ended_at"] and doc["heartbeat"] and SECRET not in json.dumps(doc)
         assert aws.status(bucket, runs[name], 0) == doc
-    assert "about to fail" in aws.text(bucket, layout.log_key(runs["fails"], 0))
-    assert "nvidia-smi sees 2 GPU(s)" in aws.text(bucket, layout.log_key(runs["gpus"], 0))
+    assert "about to fail" in aws.text(bucket, staging.log_key(runs["fails"], 0))
+    assert "nvidia-smi sees 2 GPU(s)" in aws.text(bucket, staging.log_key(runs["gpus"], 0))

@@ -12,9 +12,10 @@ from typing import Any
 import boto3
 import pytest
 
+from runctl_iac import staging
 from runctl_iac.compiler.graph import Graph, LaunchPlan
 from runctl_iac.diagnostics import DiagnosticError
-from runctl_iac.launch import core, layout, runs, ssm
+from runctl_iac.launch import core, runs, ssm
 from runctl_iac.launch.aws import Clients
 from tests.launch.fakessm import FakeSsm
 from tests.launch.plans import compiled, full_training, spec
@@ -58,7 +59,7 @@ def test_start_run_stages_everything_and_sends_one_command_per_node(moto_server:
     run_id = core.start_run(
         target, clients, spec_dir=tmp_path, confirm=lambda _q: False, report=lines.append, poll=0.01
     )
-    assert layout.RUN_ID.match(run_id)
+    assert staging.RUN_ID.match(run_id)
     assert len(fake.describe_calls) == 3  # node 1 came online on the third look
     assert sorted(c["InstanceIds"] for c in fake.sent) == [["i-00000000000000000"], ["i-00000000000000001"]]
     for call in fake.sent:
@@ -66,7 +67,7 @@ def test_start_run_stages_everything_and_sends_one_command_per_node(moto_server:
         rank = int(call["InstanceIds"][0][-1])
         assert command.endswith(f"node-{run_id}.sh start {rank}") and f"runs/{run_id}/node.sh" in command
         assert len(command) < 400 and "RUN_TEXT" not in command
-    body = clients.s3.get_object(Bucket=target.bucket, Key=layout.script_key(run_id))["Body"].read().decode()
+    body = clients.s3.get_object(Bucket=target.bucket, Key=staging.script_key(run_id))["Body"].read().decode()
     assert 'RUNCTL_NODE_RANK="${2:-}"' in body and "RUNCTL_NODE_IPS=10.0.0.1,10.0.0.2" in body
     assert "ALL_VOLUME_IDS=(vol-00000000000000000 vol-00000000000000000)" in body
     manifest = runs.read_manifest(clients.s3, target.bucket, run_id)
@@ -133,7 +134,7 @@ def test_online_check_filters_in_chunks_of_50() -> None:
 
 def _put_status(clients: Clients, bucket: str, run_id: str, rank: int, **doc: Any) -> None:
     body = json.dumps({"rank": rank, "run_id": run_id, **doc}).encode()
-    clients.s3.put_object(Bucket=bucket, Key=layout.status_key(run_id, rank), Body=body)
+    clients.s3.put_object(Bucket=bucket, Key=staging.status_key(run_id, rank), Body=body)
 
 
 def _now(delta: float = 0) -> str:
@@ -152,7 +153,7 @@ def test_a_running_run_is_stopped_only_when_confirmed(moto_server: str, tmp_path
     assert err.value.diagnostics[0].code == "E0813" and "still running on 1 node(s)" in asked[0]
     core.stop_active_run(target, clients, lambda _q: True, lambda _l: None)
     keys = [o["Key"] for o in clients.s3.list_objects_v2(Bucket=target.bucket, Prefix="runs/")["Contents"]]
-    assert layout.stop_key(old, 0) in keys and layout.stop_key(old, 1) not in keys
+    assert staging.stop_key(old, 0) in keys and staging.stop_key(old, 1) not in keys
 
 
 def test_wait_for_outcome_follows_logs_and_reports_the_failing_node(moto_server: str, tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_wait_for_outcome_follows_logs_and_reports_the_failing_node(moto_server:
     run_id = "20260102T000000Z-bbbbbb"
     _put_status(clients, target.bucket, run_id, 0, state="succeeded", exit_code=0, heartbeat=_now())
     _put_status(clients, target.bucket, run_id, 1, state="running", heartbeat=_now())
-    clients.s3.put_object(Bucket=target.bucket, Key=layout.log_key(run_id, 1), Body=b"step 1\nstep 2\npart")
+    clients.s3.put_object(Bucket=target.bucket, Key=staging.log_key(run_id, 1), Body=b"step 1\nstep 2\npart")
     seen: list[tuple[int, str]] = []
     polls = iter(range(10))
 
@@ -171,7 +172,7 @@ def test_wait_for_outcome_follows_logs_and_reports_the_failing_node(moto_server:
             )
             clients.s3.put_object(
                 Bucket=target.bucket,
-                Key=layout.log_key(run_id, 1),
+                Key=staging.log_key(run_id, 1),
                 Body=b"step 1\nstep 2\npartial done\nboom\n",
             )
 

@@ -55,7 +55,7 @@ def source_map(positions: Mapping[PathT, tuple[int, int]] = POSITIONS) -> Source
 
 
 def raw_catalog() -> dict[str, Any]:
-    """The catalog file as JSON, read independently of runctl_iac.plan.prices."""
+    """The catalog file as JSON, read independently of runctl_iac.prices."""
     text = resources.files("runctl_iac").joinpath("data/prices.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data

@@ -333,7 +333,7 @@ def test_offline_modules_do_not_import_cloud_sdks() -> None:
     code = (
         "import sys\n"
         "import runctl_iac.plan.cost, runctl_iac.plan.policy, runctl_iac.plan.config\n"
-        "import runctl_iac.plan.prices, runctl_iac.plan.live_prices\n"
+        "import runctl_iac.prices, runctl_iac.plan.live_prices\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'pulumi', 'pulumi_aws')]\n"
         "assert not bad, bad\n"
     )
@@ -369,7 +369,7 @@ def test_the_gpu_table_cites_a_repository_and_commit() -> None:
 @pytest.mark.parametrize("itype", ["m5.metal", "m7i.metal-24xl", "c7i.metal-48xl", "r6i.metal"])
 def test_bare_metal_sizes_are_known_and_priced(itype: str) -> None:
     """The CPU families list every size AWS offers (validate's E0312 trusts the list), metal included."""
-    from runctl_iac.plan.prices import catalog
+    from runctl_iac.prices import catalog
 
     family, size = itype.split(".", 1)
     assert size in (catalog().family_sizes(family) or ())

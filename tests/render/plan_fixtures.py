@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from runctl_iac.diagnostics import Diagnostic, Severity
@@ -181,4 +182,66 @@ def unchanged_plan() -> Plan:
     )
 
 
-PLANS = {"mixed": mixed_plan, "initial": initial_plan, "unchanged": unchanged_plan}
+def _policy(*statements: dict[str, object]) -> str:
+    """An IAM document as the compiler writes it (compiler.groups.policy_json: one compact line)."""
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True, separators=(",", ":")
+    )
+
+
+def drift_plan() -> Plan:
+    """An engine preview after drift and a spec edit: a role policy gains a bucket and a statement,
+    an instance's removed tag is put back and a tag changes, a bucket deleted by hand is re-created."""
+    arns = ["arn:aws:s3:::runctl-demo-dev-data-0a1b2c3d"]
+    more = [*arns, "arn:aws:s3:::runctl-demo-dev-logs-0a1b2c3d"]
+    params = {
+        "Sid": "ReadStackParameters",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+    }
+    params["Resource"] = "arn:aws:ssm:us-east-1:*:parameter/runctl/demo/dev/*"
+    old_policy = _policy(
+        {"Sid": "ListOwnBuckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arns},
+        params,
+    )
+    new_policy = _policy(
+        {"Sid": "ListOwnBuckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": more},
+        {
+            "Sid": "ReadCode",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::shared-code/*",
+        },
+        {**params, "Action": ["ssm:GetParameter"]},
+    )
+    tags = {"Name": "demo-dev-trainer-0", "runctl:project": "demo", "team": "ml"}
+    expires = {"runctl:expires-at": "2026-12-06T22:00:00Z"}
+    changes = (
+        Change(
+            "instance.trainer.0",
+            INSTANCE,
+            Action.UPDATE,
+            (
+                PropertyChange("tags", tags, {**tags, "team": "research"}),
+                PropertyChange("tags_all", tags, {**tags, **expires, "team": "research"}),
+            ),
+        ),
+        Change("bucket.data", BUCKET, Action.CREATE),
+        Change(
+            "role.trainer.policy",
+            "aws:iam/rolePolicy:RolePolicy",
+            Action.UPDATE,
+            (PropertyChange("policy", old_policy, new_policy),),
+        ),
+    )
+    cost = _cost(
+        "1.0060",
+        None,
+        None,
+        lines=(CostLine("instance.trainer.0", "instance", "g5.xlarge", Decimal("1.006")),),
+    )
+    base = PlanBase("snapshot", ".runctl/snapshots/demo/dev.json", HASH_OLD)
+    return Plan("demo", "dev", HASH_NEW, base, Changes(changes, source="engine"), cost, base_cost=cost)
+
+
+PLANS = {"mixed": mixed_plan, "initial": initial_plan, "unchanged": unchanged_plan, "drift": drift_plan}

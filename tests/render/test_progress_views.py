@@ -12,6 +12,7 @@ from runctl_iac.render.progress import (
     LiveView,
     PlainView,
     duration_text,
+    summary_text,
     visible_rows,
 )
 
@@ -79,6 +80,25 @@ def test_plain_view_one_line_per_step_and_same_is_quiet() -> None:
         isinstance(view.model, Progress)
         and view.model.rows[pre.resource_pre_event.metadata.urn].duration == 7
     )
+
+
+def test_refresh_steps_are_quiet_and_a_repeated_warning_is_shown_once() -> None:
+    """`up --refresh` reads every resource first and starts the plugin twice: neither is news."""
+    out = io.StringIO()
+    view = PlainView(out.write)
+    view.handle(_event("resource_pre_event", 1, "refresh"))
+    view.handle(_event("res_outputs_event", 1, "refresh"))
+    text = "using pulumi-resource-aws from $PATH at /x"
+    warning = SimpleNamespace(message=text, severity="warning", urn="")
+    said = SimpleNamespace(**{**vars(_event("diagnostic_event", 2)), "diagnostic_event": warning})
+    for _ in range(3):
+        view.handle(said)
+    view.handle(_event("resource_pre_event", 1, "update"))
+    assert out.getvalue().splitlines() == [
+        "  warning: using pulumi-resource-aws from $PATH at /x",
+        "  updating               b1 (aws:s3/bucket:Bucket)",
+    ]
+    assert summary_text(view.model) == "update done in -: 1 updated\n"
 
 
 def test_durations_read_well() -> None:

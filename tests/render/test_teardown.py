@@ -112,3 +112,24 @@ def test_gc_result_text_and_json() -> None:
     assert doc["dry_run"] is False and doc["hourly_usd_saved"] == "21.9576"
     assert [d["type"] for d in doc["delete"]] == ["instance", "role"]  # in deletion order
     assert doc["outcomes"][1]["error"] == "DeleteConflict: in use"
+
+
+def test_gc_prices_a_spot_instance_as_plan_does_and_says_so() -> None:
+    from runctl_iac.prices import instance_unit_price
+    from runctl_iac.teardown.prices import hourly_usd
+
+    spot = ManagedResource(
+        Kind.INSTANCE, "i-0spot", "us-east-1", TAGS, NOW, details={"type": "g5.xlarge", "spot": True}
+    )
+    price = hourly_usd(spot)
+    assert price == instance_unit_price("us-east-1", "g5.xlarge", spot=True)[0]  # the plan's rule
+    on_demand = hourly_usd(
+        ManagedResource(Kind.INSTANCE, "i-1", "us-east-1", TAGS, NOW, details={"type": "g5.xlarge"})
+    )
+    assert price is not None and on_demand is not None and price < on_demand
+    plan = GcPlan(now=NOW, options=GcOptions(), deletions=[Deletion(spot, "orphan", price)])
+    first = render_gc_text(plan, None, [], None).splitlines()[0]
+    assert first == (
+        f"runctl gc (dry run): would remove 1 item(s), saving ${price:.4f}/h"
+        " (spot instances at the spot estimate, as in `runctl plan`); nothing was deleted"
+    )

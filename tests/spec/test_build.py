@@ -14,6 +14,7 @@ from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, pars
 from runctl_iac.spec.model import (
     DEFAULT_DISK_GB,
     DEFAULT_IMAGE,
+    Autostop,
     Checkpoints,
     Duration,
     LifecycleRule,
@@ -82,6 +83,7 @@ training:
   checkpoints: {dir: /data/ckpt, bucket: full-data, every: 30m}
   max_runtime: 12h
   staging_bucket: full-data
+  autostop: {idle: 1h, action: terminate, gpu_threshold_pct: 5}
 """
 
 
@@ -132,6 +134,16 @@ def test_schema_defaults_match_the_model_defaults() -> None:
     spec = build("version: 1\nname: tiny\n")
     assert spec.region == schema["properties"]["region"]["default"]
     assert spec.target == schema["properties"]["target"]["default"]
+    training = resolve(schema["$defs"]["training"])["properties"]["autostop"]["default"]
+    built = build("version: 1\nname: t\ninstances: {g: {type: g5.xlarge}}\ntraining: {group: g, run: x}\n")
+    assert built.training is not None and built.training.autostop == Autostop(
+        parse_duration(training["idle"]), training["action"], training["gpu_threshold_pct"]
+    )
+    off = build(
+        "version: 1\nname: t\ninstances: {g: {type: g5.xlarge}}\n"
+        "training: {group: g, run: x, autostop: false}\n"
+    )
+    assert off.training is not None and off.training.autostop.idle is None
 
 
 def test_full_spec_is_built_exactly() -> None:
@@ -159,6 +171,7 @@ def test_full_spec_is_built_exactly() -> None:
     assert training.checkpoints == Checkpoints("/data/ckpt", "full-data", Duration("30m", 1800))
     assert training.max_runtime is not None and training.max_runtime.hours == Decimal(12)
     assert training.staging_bucket == "full-data"
+    assert training.autostop == Autostop(Duration("1h", 3600), "terminate", 5)
     assert spec.source.locate(("instances", "trainer", "count")).line == 22
     assert spec.runpod_volumes == {"pool": RunPodVolume("pool", 300, "US-KS-2", retain=True)}
     assert spec.runpod_groups == {

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from runctl_iac.teardown.backend import BackendError, StackInfo, default_backend_url, list_stacks
+from runctl_iac.stackstate import BackendError, StackInfo, default_backend_url, list_stacks
 from tests.teardown.seed import checkpoint, write_stack
 
 PAST = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.plan.prices import catalog
+from runctl_iac.prices import catalog
 from tests.cli.plan_helpers import invoke
 from tests.teardown.seed import SECRET_VALUE, seed_stack, write_stack
 

@@ -246,3 +246,31 @@ def test_a_volume_attached_elsewhere_is_detached_first(aws: str, tmp_path: Path,
         ("delete", "ok"),
     ]
     assert ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [vol]}])["Volumes"] == []
+
+
+def test_a_stack_stopped_longer_than_stopped_for_goes(aws: str, tmp_path: Path, project: str) -> None:
+    seeded = seed_stack(project, "idle", WEST, iam=False, retained_volume=True)
+    state = tmp_path / ".runctl" / "state"
+    write_stack(state, project, "idle", expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+    instances = seeded.ids["instance"]
+    client("ec2", WEST).stop_instances(InstanceIds=instances)  # as autostop leaves them
+    found = [r for r in discover((WEST,), project=project).resources if r.kind is Kind.INSTANCE]
+    assert {r.details["state"] for r in found} == {"stopped"} and all(r.details["stopped_at"] for r in found)
+    week = dt.timedelta(days=7)
+    options = GcOptions(min_age=dt.timedelta(0), expired=True, orphans=False, stopped_for=week)
+    now = dt.datetime.now(dt.UTC)
+    fresh = plan((WEST,), options=options, project=project, backend=state.as_uri(), root=tmp_path, now=now)
+    assert fresh.plan.empty  # stopped a moment ago: kept
+    later = plan(
+        (WEST,), options=options, project=project, backend=state.as_uri(), root=tmp_path, now=now + week * 2
+    )
+    reasons = {d.reason for d in later.plan.deletions}
+    kept_volume = seeded.ids["retained-volume"][0]
+    assert len(reasons) == 1 and next(iter(reasons)).startswith(
+        f"autostopped: every instance of {project}/idle"
+    )
+    assert f"keeps volume(s) {kept_volume} (retained); engine unavailable, swept by tags" in next(
+        iter(reasons)
+    )
+    assert kept_volume not in {d.resource.id for d in later.plan.deletions}
+    assert set(instances) <= {d.resource.id for d in later.plan.deletions}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from runctl_iac.plan.prices import catalog
-from runctl_iac.teardown.backend import StackInfo
+from runctl_iac.prices import catalog
+from runctl_iac.stackstate import StackInfo
 from runctl_iac.teardown.gc import GcOptions, plan_gc
 from runctl_iac.teardown.jobs import RunningJob, is_fresh
 from runctl_iac.teardown.model import GLOBAL_REGION, Inventory, Kind, ManagedResource, rfc3339
@@ -171,3 +171,42 @@ def test_orphans_only_in_projects_the_backend_knows_or_the_user_names() -> None:
     assert "pass --project elsewhere" in plan.kept[0].why
     named = plan_gc(inventory, [stack("live")], GcOptions(), Probe(), NOW, projects=["elsewhere"])
     assert {d.resource.id for d in named.deletions} == {"i-1", "i-other"}
+
+
+def test_stacks_autostopped_longer_than_stopped_for_are_destroyed() -> None:
+    from runctl_iac.plan.config import parse_config
+
+    config = parse_config('[gc]\nstopped_for = "7d"\n', "runctl.toml")
+    assert config.gc_stopped_for is not None and config.gc_stopped_for.seconds == 7 * 86400
+    week = dt.timedelta(seconds=config.gc_stopped_for.seconds)
+
+    def stopped(rid: str, name: str, days: int) -> ManagedResource:
+        inst = res(Kind.INSTANCE, rid, name)
+        details = {**inst.details, "state": "stopped", "stopped_at": rfc3339(NOW - dt.timedelta(days=days))}
+        return ManagedResource(inst.kind, inst.id, inst.region, inst.tags, inst.created, details=details)
+
+    inventory = Inventory(
+        ("us-east-1",),
+        [
+            stopped("i-1", "idle", 8),
+            stopped("i-2", "idle", 9),
+            res(Kind.VOLUME, "vol-keep", "idle", **{"runctl:retain": "true"}),
+            res(Kind.VOLUME, "vol-go", "idle"),
+            stopped("i-3", "recent", 2),
+            stopped("i-4", "half", 30),
+            res(Kind.INSTANCE, "i-5", "half"),  # still running: the stack is in use
+        ],
+    )
+    stacks = [stack("idle"), stack("recent"), stack("half")]
+    plan = plan_gc(inventory, stacks, GcOptions(stopped_for=week), Probe(), NOW, engine=True)
+    assert [(d.stack, d.reason) for d in plan.destroys] == [
+        (
+            "idle",
+            "autostopped: every instance of p/idle stopped since 2026-11-19 12:00 UTC, "
+            "longer than gc.stopped_for (168 h); keeps volume(s) vol-keep (retained)",
+        )
+    ]
+    # without the setting (or without --expired) a stopped stack is left alone
+    assert plan_gc(inventory, stacks, GcOptions(), Probe(), NOW, engine=True).destroys == []
+    off = GcOptions(expired=False, orphans=True, stopped_for=week)
+    assert plan_gc(inventory, stacks, off, Probe(), NOW, engine=True).destroys == []

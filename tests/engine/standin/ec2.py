@@ -9,6 +9,7 @@ from tests.engine.standin.base import (
     Handler,
     Props,
     Unsupported,
+    camel,
     error_code,
     pascal,
     short_hash,
@@ -65,6 +66,8 @@ class Instance(Handler):
             kw["InstanceMarketOptions"] = pascal(i["instanceMarketOptions"])
         if i.get("userData"):
             kw["UserData"] = i["userData"]
+        if i.get("instanceInitiatedShutdownBehavior"):
+            kw["InstanceInitiatedShutdownBehavior"] = i["instanceInitiatedShutdownBehavior"]
         if i.get("rootBlockDevice"):
             image = ec2.describe_images(ImageIds=[i["ami"]])["Images"][0]
             ebs = pascal(i["rootBlockDevice"])
@@ -105,13 +108,19 @@ class Instance(Handler):
         if inst is None:
             return None
         live = tag_map(inst.get("Tags"))
-        return {
+        out = {
             **self._outputs(aws, inst),
             "instanceType": inst["InstanceType"],
             "vpcSecurityGroupIds": sorted(g["GroupId"] for g in inst.get("SecurityGroups", [])),
             "tags": user_tags(aws, live),
             "tagsAll": live,
         }
+        # the metadata options the program sets, as AWS has them now (IMDSv2 turned off by hand shows)
+        wanted = reveal(olds).get("metadataOptions") or {}
+        options = camel({k: v for k, v in (inst.get("MetadataOptions") or {}).items() if k != "State"})
+        if wanted:
+            out["metadataOptions"] = {k: options[k] for k in wanted if k in options}
+        return out
 
     def update(self, aws: Aws, rid: str, olds: Props, news: Props, changed: list[str]) -> Props:
         ec2 = aws.client("ec2")
@@ -126,17 +135,32 @@ class Instance(Handler):
                 ec2.start_instances(InstanceIds=[rid])
             elif key == "vpcSecurityGroupIds":
                 ec2.modify_instance_attribute(InstanceId=rid, Groups=n["vpcSecurityGroupIds"])
+            elif key == "instanceInitiatedShutdownBehavior":
+                ec2.modify_instance_attribute(
+                    InstanceId=rid,
+                    InstanceInitiatedShutdownBehavior={"Value": n.get(key) or "stop"},
+                )
             elif key == "metadataOptions":
                 ec2.modify_instance_metadata_options(InstanceId=rid, **pascal(n["metadataOptions"]))
             elif key == "rootBlockDevice":
                 self._modify_root(aws, rid, o.get("rootBlockDevice") or {}, n.get("rootBlockDevice") or {})
             else:
                 raise Unsupported(f"stand-in aws provider: cannot update {self.token} {key} in place")
-        if "tagsAll" in changed:
-            _sync_tags(aws, rid, o.get("tagsAll") or {}, n.get("tagsAll") or {})
         inst = self._describe(aws, rid)
         assert inst is not None, rid
+        if "tagsAll" in changed:  # the root volume carries the instance's tags (TagSpecifications)
+            for resource in (rid, self._root_volume(inst)):
+                _sync_tags(aws, resource, o.get("tagsAll") or {}, n.get("tagsAll") or {})
         return self._outputs(aws, inst)
+
+    @staticmethod
+    def _root_volume(inst: dict[str, Any]) -> str:
+        root = next(
+            m
+            for m in inst["BlockDeviceMappings"]
+            if m["DeviceName"] == inst.get("RootDeviceName", "/dev/xvda")
+        )
+        return str(root["Ebs"]["VolumeId"])
 
     def _modify_root(self, aws: Aws, rid: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         fields = {
@@ -151,13 +175,8 @@ class Instance(Handler):
             )
         inst = self._describe(aws, rid)
         assert inst is not None, rid
-        root = next(
-            m
-            for m in inst["BlockDeviceMappings"]
-            if m["DeviceName"] == inst.get("RootDeviceName", "/dev/xvda")
-        )
         kw = {api: new[key] for key, api in fields.items() if key in new and old.get(key) != new[key]}
-        aws.client("ec2").modify_volume(VolumeId=root["Ebs"]["VolumeId"], **kw)
+        aws.client("ec2").modify_volume(VolumeId=self._root_volume(inst), **kw)
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:
         try:

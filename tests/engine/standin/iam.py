@@ -169,7 +169,13 @@ class InstanceProfile(Handler):
                 return None
             raise
         roles = [r["RoleName"] for r in profile.get("Roles", [])]
-        return {"arn": profile["Arn"], "role": roles[0] if roles else None}
+        live = tag_map(profile.get("Tags"))
+        return {
+            "arn": profile["Arn"],
+            "role": roles[0] if roles else None,
+            "tags": user_tags(aws, live),
+            "tagsAll": live,
+        }
 
     def update(self, aws: Aws, rid: str, olds: Props, news: Props, changed: list[str]) -> Props:
         iam = aws.client("iam")
@@ -181,6 +187,14 @@ class InstanceProfile(Handler):
                 iam.remove_role_from_instance_profile(InstanceProfileName=rid, RoleName=o["role"])
             if n.get("role"):
                 iam.add_role_to_instance_profile(InstanceProfileName=rid, RoleName=n["role"])
+        if "tagsAll" in changed:
+            old, new = o.get("tagsAll") or {}, n.get("tagsAll") or {}
+            removed = [k for k in old if k not in new]
+            if removed:
+                iam.untag_instance_profile(InstanceProfileName=rid, TagKeys=removed)
+            upsert = {k: v for k, v in new.items() if old.get(k) != v}
+            if upsert:
+                iam.tag_instance_profile(InstanceProfileName=rid, Tags=tag_list(upsert))
         return {}
 
     def delete(self, aws: Aws, rid: str, olds: Props) -> None:

@@ -1,4 +1,6 @@
-"""Where a run lives in the staging bucket (the teardown layer reads the same keys).
+"""Where a run lives in the staging bucket: the one definition of its keys, read by the launch layer
+(which writes runs and reads status and logs), the node script renderer (the node writes its status,
+log and reads its stop request at these keys) and the teardown layer (is a job running?).
 
     code/<sha256>.tar.gz                       uploaded training code, content-addressed
     runs/<run-id>/run.json                     the run: nodes, instance ids, when, by whom
@@ -7,6 +9,7 @@
                                                heartbeat, checkpoint {synced_at, bytes}
     runs/<run-id>/node-<rank>/log.txt          the job's stdout and stderr, uploaded every few seconds
     runs/<run-id>/node-<rank>/stop             present: `runctl stop-job` asked the node to stop
+    runs/<run-id>/autostop.json                rank 0's autostop decision for the run (action, reason)
 
 Run ids sort by time: `YYYYmmddTHHMMSSZ-xxxxxx` (UTC, then 6 random hex digits).
 """
@@ -18,7 +21,16 @@ import secrets
 from datetime import UTC, datetime
 
 RUNS = "runs/"
+CODE = "code/"
+NODE_DIR = "node-{rank}/"
+STATUS_FILE = "status.json"
+LOG_FILE = "log.txt"
+STOP_FILE = "stop"
+AUTOSTOP_FILE = "autostop.json"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+STATUS_KEY = re.compile(
+    rf"^{re.escape(RUNS)}(?P<run_id>[^/]+)/node-(?P<rank>\d+)/{re.escape(STATUS_FILE)}$"
+)  # matches status_key(run_id, rank)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -30,7 +42,7 @@ def run_prefix(run_id: str) -> str:
 
 
 def node_prefix(run_id: str, rank: int) -> str:
-    return f"{run_prefix(run_id)}node-{rank}/"
+    return run_prefix(run_id) + NODE_DIR.format(rank=rank)
 
 
 def run_key(run_id: str) -> str:
@@ -42,16 +54,20 @@ def script_key(run_id: str) -> str:
 
 
 def status_key(run_id: str, rank: int) -> str:
-    return f"{node_prefix(run_id, rank)}status.json"
+    return node_prefix(run_id, rank) + STATUS_FILE
 
 
 def log_key(run_id: str, rank: int) -> str:
-    return f"{node_prefix(run_id, rank)}log.txt"
+    return node_prefix(run_id, rank) + LOG_FILE
 
 
 def stop_key(run_id: str, rank: int) -> str:
-    return f"{node_prefix(run_id, rank)}stop"
+    return node_prefix(run_id, rank) + STOP_FILE
+
+
+def autostop_key(run_id: str) -> str:
+    return run_prefix(run_id) + AUTOSTOP_FILE
 
 
 def code_key(digest: str) -> str:
-    return f"code/{digest}.tar.gz"
+    return f"{CODE}{digest}.tar.gz"

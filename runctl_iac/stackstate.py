@@ -36,14 +36,14 @@ import json
 import os
 import posixpath
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from runctl_iac.teardown.model import EXPIRES_AT, parse_time
+from runctl_iac.stackref import default_backend
 
+EXPIRES_AT = "runctl:expires-at"  # the AWS resources' tag (compiler/provider.py)
 EXPIRES_AT_TAG = "runctl:expiresAt"  # stack tag and stack config key (compiler/provider.py)
-STATE_DIR = Path(".runctl") / "state"
 STACK_SUFFIXES = (".json", ".json.gz", ".json.zst")
 TAGS_SUFFIX = ".pulumi-tags"
 NON_RESOURCE_TYPES = ("pulumi:pulumi:Stack",)
@@ -68,6 +68,7 @@ class StackInfo:
     last_update: dt.datetime | None
     pending_operations: int = 0
     readable: bool = True
+    backend_url: str = field(default="", compare=False)  # where it was read from (set by gc)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -78,7 +79,27 @@ class StackInfo:
 
 
 def default_backend_url(project_root: Path) -> str:
-    return (project_root / STATE_DIR).resolve().as_uri()
+    """The default backend's URL (the stack locator's rule, `runctl_iac.stackref`)."""
+    return default_backend(project_root).url
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An RFC 3339 / ISO 8601 timestamp (or a datetime) as an aware UTC datetime; None when unreadable."""
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            stamp = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)
 
 
 class _Store(Protocol):

@@ -163,3 +163,34 @@ def ebs_price(region: str, volume_type: str) -> EbsPrice | None:
 
 def s3_standard_gb_month(region: str) -> Decimal | None:
     return catalog().s3_standard_gb_month(region)
+
+
+# Spot instances are priced by one rule everywhere (plan, cost, status, job, gc): the live spot price
+# when one was read, else on-demand less an assumed discount, else the spec's max price. The default
+# discount is an assumption, not a published figure (spot savings vary by type, region and time;
+# AWS quotes "up to 90%": https://aws.amazon.com/ec2/spot/pricing/); runctl.toml's spot_discount
+# overrides it for plan and cost.
+DEFAULT_SPOT_DISCOUNT = Decimal("0.60")
+
+
+def instance_unit_price(
+    region: str,
+    instance_type: object,
+    *,
+    spot: bool,
+    discount: Decimal | None = None,
+    live: Mapping[str, Decimal] | None = None,
+    max_price: Decimal | None = None,
+) -> tuple[Decimal | None, str]:
+    """($/hour of one instance or None, market label: "on-demand", "spot (estimate)", ...)."""
+    on_demand = catalog().instance_hourly(region, instance_type) if isinstance(instance_type, str) else None
+    if not spot:
+        return on_demand, "on-demand"
+    if isinstance(instance_type, str) and live and instance_type in live:
+        return Decimal(live[instance_type]), "spot (live price)"
+    if on_demand is not None:
+        off = DEFAULT_SPOT_DISCOUNT if discount is None else Decimal(discount)
+        return on_demand * (1 - off), "spot (estimate)"
+    if max_price is not None:  # no catalog price: the max price pins what an instance-hour can cost
+        return max_price, "spot (at its max price)"
+    return None, "spot"

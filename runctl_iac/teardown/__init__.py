@@ -1,0 +1,1 @@
+"""Teardown: stacks and AWS tags -> expired or orphaned environments -> destroy or sweep."""
