@@ -19,9 +19,11 @@ from hypothesis import settings
 
 # CI runs the property tests with a fixed seed, so a submission passes or fails the same way on
 # every run; local runs keep exploring new examples (and .hypothesis/ replays what they found).
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# No per-example deadline anywhere: it is a wall-clock assertion that a loaded machine (a CI runner,
+# cores shared with other jobs) exceeds with nothing wrong; speed is for the benchmarks.
+settings.register_profile("runctl", deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("runctl"), derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "runctl")
 
 
 AWS_ENV = (

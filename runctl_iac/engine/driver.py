@@ -2,8 +2,9 @@
 
 Every function takes a `Target` (project, stack, backend, passphrase, optional PulumiCommand) and
 maps SDK failures to diagnostics (`engine.errors`). Long operations run in a worker thread so that a
-Ctrl-C in the main thread does not abandon the CLI: the CLI receives the terminal's SIGINT too and
-cancels gracefully; runctl waits for it to stop, then raises `Interrupted`.
+Ctrl-C does not abandon the CLI: while one runs, SIGINT goes to a handler (never a KeyboardInterrupt,
+which could land anywhere); the CLI receives the terminal's SIGINT too (or runctl passes on one only
+it got) and cancels gracefully; runctl waits for it to stop, then raises `Interrupted`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,9 +84,28 @@ def forward_interrupt() -> list[int]:
     return pids
 
 
+@contextlib.contextmanager
+def _sigint_to(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Route SIGINT to `handler` while the block runs, so that a Ctrl-C is seen wherever the main
+    thread is (a KeyboardInterrupt could land outside any `try`). Only the main thread can set a
+    handler, and a SIGINT that runctl was started with ignored (`nohup`, `cmd &`) stays ignored."""
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if on_main else signal.SIG_IGN
+    if previous in (signal.SIG_IGN, None):
+        yield
+        return
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_interruptible(operation: str, fn: Callable[[], T]) -> T:
-    """Run `fn` in a worker thread; on Ctrl-C wait for the engine to stop, then raise Interrupted."""
+    """Run `fn` in a worker thread; on Ctrl-C wait for the engine to stop, then raise Interrupted
+    (a second Ctrl-C stops waiting)."""
     box: dict[str, Any] = {}
+    presses: list[int] = []
 
     def work() -> None:
         try:
@@ -93,18 +113,19 @@ def run_interruptible(operation: str, fn: Callable[[], T]) -> T:
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
 
-    worker = threading.Thread(target=work, name=f"runctl-{operation}", daemon=True)
-    worker.start()
-    interrupted = False
-    while worker.is_alive():
-        try:
-            worker.join(0.1)
-        except KeyboardInterrupt:
-            if interrupted:  # a second Ctrl-C: stop waiting
-                raise Interrupted(operation, "stopped waiting for the engine") from None
-            interrupted = True
+    def on_sigint(signum: int, _frame: Any) -> None:
+        presses.append(signum)
+        if len(presses) == 1:
             forward_interrupt()
-    if interrupted:
+
+    worker = threading.Thread(target=work, name=f"runctl-{operation}", daemon=True)
+    with _sigint_to(on_sigint):
+        worker.start()
+        while worker.is_alive() and len(presses) < 2:
+            worker.join(0.1)  # a timed wait: the handler runs between two waits at the latest
+    if len(presses) > 1:
+        raise Interrupted(operation, "stopped waiting for the engine")
+    if presses:
         detail = str(box.get("error", "")).strip().splitlines()
         raise Interrupted(operation, detail[0] if detail else "")
     if "error" in box:

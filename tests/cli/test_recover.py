@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from runctl_iac.engine import driver
 from tests.cli.plan_helpers import invoke
 from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake
@@ -33,19 +37,48 @@ def _pending(name: str, op: str, physical_id: str = "") -> dict[str, object]:
     return {"resource": res, "type": op}
 
 
-def test_ctrl_c_during_apply_waits_for_the_engine_and_says_what_exists(fake: fp.FakePulumi) -> None:
-    def press_ctrl_c() -> None:
-        assert fake.blocked.wait(10)  # the up is running (the preview does not block)
-        _thread.interrupt_main()
-        fake.block.set()  # the CLI got SIGINT too: it stops and reports "update canceled"
+@contextmanager
+def ctrl_c_while_it_runs(fake: fp.FakePulumi, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Ctrl-C once the fake CLI's update runs, as explicit events: the fake blocks in its operation
+    (`fake.blocked`), a helper thread then interrupts the main thread, and only the interrupt that
+    runctl handled releases the fake (it stands for the SIGINT the CLI gets as well), which then
+    reports "update canceled". Python's own SIGINT handler is set for the block: under `nohup` or
+    `make test &` the suite starts with SIGINT ignored, and then nothing could interrupt runctl.
+    Yields the operations the interrupt reached (the fake's blocked ones)."""
+    reached: list[str] = []
+    block = fake.block = threading.Event()
 
-    fake.block = threading.Event()
+    def cli_gets_it() -> list[int]:
+        reached.append(fake.calls[-1][1])
+        block.set()
+        return []
+
+    def press_ctrl_c() -> None:
+        if fake.blocked.wait(60):  # the update runs (the preview does not block)
+            _thread.interrupt_main()
+        else:
+            block.set()  # never blocked: let the command end, the assertions say what went wrong
+
+    monkeypatch.setattr(driver, "forward_interrupt", cli_gets_it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     helper = threading.Thread(target=press_ctrl_c)
     helper.start()
-    run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
-    helper.join()
+    try:
+        yield reached
+    finally:
+        block.set()
+        helper.join()
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_apply_waits_for_the_engine_and_says_what_exists(
+    fake: fp.FakePulumi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ctrl_c_while_it_runs(fake, monkeypatch) as reached:
+        run = invoke("apply", "spec.yaml", "--yes", "--no-launch")
+    assert reached == ["up"], run.stdout + run.stderr
     assert run.code == 1
-    assert "E0713" in run.stderr and "runctl recover spec.yaml" in run.stderr
+    assert "E0713" in run.stderr and "runctl recover spec.yaml" in run.stderr, run.stderr
     assert "resources in the stack now:" in run.stdout
     assert not fake.stacks["dev"].locked
 
@@ -97,18 +130,10 @@ def test_recover_adopts_what_exists_and_drops_unknown_creates(fake: fp.FakePulum
     assert "nothing to recover" in invoke("recover", "spec.yaml", "--yes").stdout
 
 
-def test_ctrl_c_during_destroy(fake: fp.FakePulumi) -> None:
+def test_ctrl_c_during_destroy(fake: fp.FakePulumi, monkeypatch: pytest.MonkeyPatch) -> None:
     assert invoke("apply", "spec.yaml", "--yes", "--no-launch").code == 0
-    fake.block = threading.Event()
-
-    def press_ctrl_c() -> None:
-        assert fake.blocked.wait(10)
-        _thread.interrupt_main()
-        fake.block.set()
-
-    helper = threading.Thread(target=press_ctrl_c)
-    helper.start()
-    run = invoke("destroy", "spec.yaml", "--yes")
-    helper.join()
-    assert run.code == 1 and "E0713" in run.stderr and "destroy interrupted" in run.stderr
+    with ctrl_c_while_it_runs(fake, monkeypatch) as reached:
+        run = invoke("destroy", "spec.yaml", "--yes")
+    assert reached == ["destroy"], run.stdout + run.stderr
+    assert run.code == 1 and "E0713" in run.stderr and "destroy interrupted" in run.stderr, run.stderr
     assert "instance.gpu.0" in run.stdout  # what exists is listed

@@ -116,7 +116,7 @@ class FakePulumi(PulumiCommand):
         self.options: dict[str, dict[str, bool]] = {}
         self.replay: dict[str, Path] = {}
         self.fail: dict[str, str] = {}  # op -> stderr text of a failure
-        self.block: threading.Event | None = None  # up waits on it (Ctrl-C tests)
+        self.block: threading.Event | None = None  # up/destroy wait on it, then cancel (Ctrl-C tests)
         self.started = threading.Event()
         self.blocked = threading.Event()  # set when an operation waits on `block`
         self.selected: str | None = None
@@ -363,7 +363,8 @@ class FakePulumi(PulumiCommand):
             self.started.set()
             if self.block is not None and not preview:
                 self.blocked.set()
-                self.block.wait(30)
+                if not self.block.wait(60):  # a bound, not a timing: the test releases it
+                    return "", "error: the fake CLI was never released (no interrupt reached it)", 255
                 return "", CANCELED, 255
             if op in self.replay:
                 events = [json.loads(line) for line in self.replay[op].read_text().splitlines() if line]

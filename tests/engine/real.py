@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STANDIN_BIN = ROOT / "tests" / "engine" / "standin" / "bin"
 PASSPHRASE = "engine-test-passphrase-0042"
 EXPIRES_AT = "2030-01-01T00:00:00Z"
+
+
+def default_sigint() -> None:
+    """A `preexec_fn`: SIGINT back to its default in the child, as a terminal's job has it. The suite
+    may run with SIGINT ignored (`nohup`, `make test &`), which a child would inherit: a shell could
+    not trap it, and Python would not turn it into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @contextmanager

@@ -1,11 +1,12 @@
 """Record the engine's event stream for runctl's own program, as the replay fixtures store them.
 
-`python -m tests.engine.record_events OUT_DIR` (the Pulumi CLI on PATH; `make engine-cli`) runs
+`python -m tests.engine.record_events [OUT_DIR]` (the Pulumi CLI on PATH; `make engine-cli`) runs
 the local example through the real engine with the stand-in aws plugin and a moto server, and
-writes OUT_DIR/runctl-local-up.json (the first `up`: every resource created) and
-OUT_DIR/runctl-local-replace.json (an edit that grows the volumes in place and replaces the
-instances): JSON lines, one engine event each, exactly as the CLI sent them to the Automation
-API (`EngineEvent.from_json` input), with this machine's paths replaced by `<repo>` / `<tmp>`.
+writes into OUT_DIR (default: tests/fixtures/pulumi-events/, where the fixtures live)
+runctl-local-up.json (the first `up`: every resource created) and runctl-local-replace.json (an
+edit that grows the volumes in place and replaces the instances): JSON lines, one engine event
+each, exactly as the CLI sent them to the Automation API (`EngineEvent.from_json` input), with
+this machine's paths replaced by `<repo>` / `<tmp>`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.engine.event_shapes import FIXTURES
 from tests.engine.real import ROOT, compile_spec, local_spec, moto_process, stack_for
 
 
@@ -70,5 +72,5 @@ def record(out_dir: Path) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    for path in record(Path(sys.argv[1])).values():
+    for path in record(Path(sys.argv[1]) if len(sys.argv) > 1 else FIXTURES).values():
         print(path)

@@ -6,6 +6,13 @@ answers, including the failures, from the CLI's real error text.
 
 from __future__ import annotations
 
+import _thread
+import os
+import select
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +23,7 @@ from runctl_iac.engine import driver
 from runctl_iac.engine.workspace import Target
 from runctl_iac.stackref import resolve_backend, resolve_passphrase
 from tests.engine import fake_pulumi as fp
+from tests.engine.real import default_sigint
 
 
 def target(tmp_path: Path, fake: fp.FakePulumi, stack: str = "dev") -> Target:
@@ -193,25 +201,94 @@ def test_recorded_streams_through_the_cli_event_log(tmp_path: Path, version: str
     assert any(getattr(e, "res_op_failed_event", None) is not None for e in seen)
 
 
-def test_an_interrupt_only_runctl_got_is_passed_to_the_cli(tmp_path: Path) -> None:
-    import subprocess
-    import time
-
-    got = tmp_path / "got-sigint"
-    ready = tmp_path / "trap-set"  # a SIGINT before the trap is set would just kill the shell
+def test_an_interrupt_only_runctl_got_is_passed_to_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready = tmp_path / "ready"  # a named pipe: the stand-in writes to it once its trap is set
+    os.mkfifo(ready)
     cli = tmp_path / "pulumi"  # a stand-in named like the CLI, so its process name is `pulumi`
     cli.write_text(
-        f"#!/bin/sh\ntrap 'touch {got}; exit 0' INT\ntouch {ready}\nwhile true; do sleep 0.05; done\n"
+        f"#!/bin/sh\ntrap 'kill $!; exit 42' INT\nsleep 120 &\necho ready > {ready}\nwait $!\nexit 1\n"
     )
     cli.chmod(0o755)
-    proc = subprocess.Popen([str(cli)], stdin=subprocess.DEVNULL)  # not a terminal: nothing else sends it
+    monkeypatch.setattr(driver, "_terminal_delivered_sigint", lambda: False)  # only runctl got it
+    reader = os.open(ready, os.O_RDONLY | os.O_NONBLOCK)  # before the start: the writer never blocks
+    proc = subprocess.Popen([str(cli)], stdin=subprocess.DEVNULL, preexec_fn=default_sigint)
     try:
-        deadline = time.monotonic() + 10
-        while not (ready.exists() and proc.pid in driver._cli_children()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        readable, _, _ = select.select([reader], [], [], 60)  # a bound, not a timing
+        assert readable and os.read(reader, 64) == b"ready\n", "the stand-in never set its trap"
         assert driver.forward_interrupt() == [proc.pid]
-        proc.wait(10)
-        assert got.exists()
+        assert proc.wait(60) == 42  # the trap ran: the CLI got the SIGINT
     finally:
-        proc.kill()
-        proc.wait()
+        os.close(reader)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _interrupt_once_started(started: threading.Event, again: threading.Event | None = None) -> None:
+    """Ctrl-C to the main thread once `started` is set; a second one once `again` is set."""
+    assert started.wait(60)
+    _thread.interrupt_main()
+    if again is not None and again.wait(60):
+        _thread.interrupt_main()
+
+
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own SIGINT handler (the suite may have been started with SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_waits_for_the_engine_then_raises_interrupted(
+    monkeypatch: pytest.MonkeyPatch, python_sigint: None
+) -> None:
+    started, stopped = threading.Event(), threading.Event()
+    forwarded: list[str] = []
+
+    def cli_gets_it() -> list[int]:
+        forwarded.append("sigint")
+        stopped.set()
+        return []
+
+    def operation() -> str:
+        started.set()
+        assert stopped.wait(60)  # the CLI stops only once runctl saw the interrupt
+        raise RuntimeError("update canceled\nmore")
+
+    monkeypatch.setattr(driver, "forward_interrupt", cli_gets_it)
+    helper = threading.Thread(target=_interrupt_once_started, args=(started,))
+    helper.start()
+    with pytest.raises(driver.Interrupted) as err:
+        driver.run_interruptible("update", operation)
+    helper.join()
+    assert forwarded == ["sigint"]
+    assert err.value.detail == "update canceled"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_a_second_ctrl_c_stops_waiting(monkeypatch: pytest.MonkeyPatch, python_sigint: None) -> None:
+    started, first, release = threading.Event(), threading.Event(), threading.Event()
+    monkeypatch.setattr(driver, "forward_interrupt", lambda: first.set() or [])
+    helper = threading.Thread(target=_interrupt_once_started, args=(started, first))
+    helper.start()
+    try:
+        with pytest.raises(driver.Interrupted) as err:
+            driver.run_interruptible("update", lambda: started.set() or release.wait(60))
+    finally:
+        release.set()
+        helper.join()
+    assert err.value.detail == "stopped waiting for the engine"
+
+
+def test_a_sigint_runctl_was_started_to_ignore_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        seen = driver.run_interruptible("update", lambda: signal.getsignal(signal.SIGINT))
+        assert seen == signal.SIG_IGN and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

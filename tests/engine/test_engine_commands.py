@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import invoke
-from tests.engine.real import ROOT, STANDIN_BIN, compile_spec
+from tests.engine.real import ROOT, STANDIN_BIN, compile_spec, default_sigint
 
 pytestmark = pytest.mark.engine
 RUNCTL = [str(Path(sys.executable).parent / "runctl")]
@@ -38,8 +38,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials:
         invoke("local", "stop")
 
 
-def _apply(project: Path, delay: str) -> subprocess.Popen[str]:
+def _apply(project: Path, delay: str = "0", gate: Path | None = None) -> subprocess.Popen[str]:
+    """`runctl apply` of the local example whose creates answer after `delay` seconds, or only once
+    the `gate` file exists."""
     env = {**os.environ, "RUNCTL_STANDIN_CREATE_DELAY": delay, "PYTHONPATH": str(ROOT)}
+    if gate is not None:
+        env["RUNCTL_STANDIN_CREATE_GATE"] = str(gate)
     return subprocess.Popen(
         [*RUNCTL, "apply", "local.yaml", "--yes", "--no-launch"],
         cwd=project,
@@ -48,6 +52,7 @@ def _apply(project: Path, delay: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=default_sigint,  # Ctrl-C reaches it even when the suite ignores SIGINT
     )
 
 
@@ -74,16 +79,19 @@ def _wait(predicate: object, timeout: float) -> None:
 
 
 def test_a_second_apply_gets_the_locked_stack_diagnostic(project: Path) -> None:
-    first = _apply(project, delay="1")
+    gate = project / "creates-may-answer"
+    first = _apply(project, gate=gate)  # its creates wait for the gate: the update holds the lock
     try:
-        _until(first, "creating               role.worker ")  # the update runs, holding the lock
+        _until(first, "creating               role.worker ")
         assert _locks(project)
         second = invoke("apply", "local.yaml", "--yes", "--no-launch")
-        assert second.code == 1
+        gate.touch()
+        assert second.code == 1, second.stdout + second.stderr
         assert "E0702" in second.stdout + second.stderr
         assert "runctl plan ·" not in second.stdout and "update done" not in second.stdout  # no preview
         out, _ = first.communicate(timeout=300)
     finally:
+        gate.touch()
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
             first.communicate()

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.engine.real import ROOT, aws_client, compile_spec, live_instances, local_spec, stack_for
+from tests.engine.real import (
+    ROOT,
+    aws_client,
+    compile_spec,
+    default_sigint,
+    live_instances,
+    local_spec,
+    stack_for,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -106,6 +114,7 @@ def _start_up(tmp_path: Path, spec: Path, backend: str, endpoint: str, delay: st
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        preexec_fn=default_sigint,
     )
 
 
@@ -177,6 +186,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _pending_in(checkpoint: Path) -> bool:
+    """The engine has written an operation in flight to the state (before it asks the provider)."""
+    try:
+        return '"pending_operations"' in checkpoint.read_text()
+    except OSError:
+        return False
+
+
 def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path, engine_moto: str) -> None:
     from pulumi import automation as auto
 
@@ -190,7 +207,8 @@ def test_a_killed_cli_leaves_pending_creates_that_refresh_clears(tmp_path: Path,
         # the first create is in flight: it exists in moto, the stand-in waits before answering
         _wait_for_line(proc, " creating")
         _wait_for(lambda: _locks(state), 60, "the update's lock")
-        time.sleep(3)
+        checkpoint = state / ".pulumi" / "stacks" / "killed" / "ci.json"
+        _wait_for(lambda: _pending_in(checkpoint), 60, "a pending create in the checkpoint")
         clis = [c for c in _children(proc.pid) if Path(f"/proc/{c}/exe").resolve().name == "pulumi"]
         assert clis, "no pulumi CLI under the Automation API process"
         for cli in clis:

@@ -44,11 +44,21 @@ def test_wire_round_trip_keeps_secrets_and_whole_numbers() -> None:
     assert from_struct(struct) == props
 
 
-def test_configure_refuses_a_non_local_endpoint() -> None:
+def test_configure_refuses_a_non_local_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with pytest.raises(ConfigError, match="not local"):
         Aws.from_config(provider_config("https://ec2.us-east-1.amazonaws.com"))
     with pytest.raises(ConfigError, match="one local endpoint"):
         Aws.from_config({"region": "us-east-1"})
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://ec2.us-east-1.amazonaws.com")
+    with pytest.raises(ConfigError, match="not local"):
+        Aws.from_config({"region": "us-east-1"})
+
+
+def test_an_aws_target_reaches_the_emulator_through_AWS_ENDPOINT_URL(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No `endpoints` (an AWS target): AWS_ENDPOINT_URL, as the real provider reads it."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    assert Aws.from_config({"region": "us-east-1"}).endpoint == "http://127.0.0.1:4566"
 
 
 def test_every_type_the_compiler_emits_has_a_handler() -> None:

@@ -2,15 +2,18 @@
 
 The configuration is what runctl's compiler gives `pulumi:providers:aws` for `target: local`
 (runctl_iac/compiler/provider.py): region, fake credentials, and `endpoints`, one URL per
-service. pulumi_aws sends non-string provider inputs JSON-encoded (its Provider class passes
-them through `pulumi.runtime.to_json`), so values are decoded here. The stand-in refuses any
-endpoint that is not on this machine: it can never reach real AWS.
+service; for an AWS target (no `endpoints`) the AWS_ENDPOINT_URL variable, which the real
+provider honours as well (the AWS SDK's endpoint setting). pulumi_aws sends non-string provider
+inputs JSON-encoded (its Provider class passes them through `pulumi.runtime.to_json`), so values
+are decoded here. The stand-in refuses any endpoint that is not on this machine: it can never
+reach real AWS.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,7 +58,8 @@ class Aws:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Aws:
         cfg = decode_config(config)
-        endpoints = cfg.get("endpoints") or [{}]
+        # no endpoints (an AWS target): AWS_ENDPOINT_URL, which the real provider honours too
+        endpoints = cfg.get("endpoints") or [{"all": os.environ.get("AWS_ENDPOINT_URL", "")}]
         urls = {url for entry in endpoints for url in entry.values() if url}
         if len(urls) != 1:
             raise ConfigError(f"stand-in aws provider: expected one local endpoint URL, got {sorted(urls)}")

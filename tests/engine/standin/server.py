@@ -187,8 +187,12 @@ class Provider(provider_pb2_grpc.ResourceProviderServicer):
             # after a Handshake): answer with the inputs, computed outputs unknown, and touch nothing
             return provider_pb2.CreateResponse(properties=to_struct(inputs))
         rid, computed = self._handler(_type(request)).create(self._configured(), inputs, _name(request))
-        # test hook: the resource exists in moto, the engine does not know yet (interrupted-update tests)
+        # test hooks: the resource exists in moto, the engine does not know yet (interrupted-update
+        # tests): answer after a delay, or once the test creates the gate file (an explicit signal)
         time.sleep(float(os.environ.get("RUNCTL_STANDIN_CREATE_DELAY", "0")))
+        gate = os.environ.get("RUNCTL_STANDIN_CREATE_GATE")
+        while gate and not os.path.exists(gate):
+            time.sleep(0.05)
         return provider_pb2.CreateResponse(id=rid, properties=to_struct({**inputs, **computed}))
 
     @_rpc
