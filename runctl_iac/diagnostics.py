@@ -65,6 +65,10 @@ CODES: dict[str, str] = {
     "W0318": "mapping key that YAML reads as a number, boolean or null (runctl reads its text)",
     "E0320": "training.code names a local folder that does not exist or is not a folder",
     "E0321": "training.autostop.idle is shorter than 5 minutes",
+    "E0330": "instance group's type, spot, capacity or subnet contradict each other",
+    "E0331": "capacity candidate type unknown to the catalog or not offered in the region",
+    "E0332": "capacity zone is not in the spec's region",
+    "E0333": "capacity candidate has other accelerators per node than the first",
     "E0340": "a group mounts a volume of the other provider (EBS on a RunPod pod, or the reverse)",
     "E0341": "a RunPod pod's data_centers leave out the data center of its network volume",
     "E0342": "a RunPod pod has both a pod volume and a network volume",
@@ -91,6 +95,7 @@ CODES: dict[str, str] = {
     "W0514": "spot max price below the expected spot price (request probably not fulfilled)",
     "W0515": "GPU instances that nothing stops when idle (no autostop, no budget.max_run_usd)",
     "W0520": "region change re-creates a retained bucket whose name is still taken",
+    "E0530": "every capacity candidate of a group is over the budget (or unpriced)",
     # E06xx: compile and program
     "E0601": "secret environment variable not set",
     # E07xx / W07xx: engine (apply, destroy, refresh, status, recover, doctor, local target)
@@ -113,6 +118,8 @@ CODES: dict[str, str] = {
     "E0720": "nothing to eject: the stack has no configuration here (apply it with runctl first)",
     "E0721": "the eject output folder exists and is not empty",
     "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
+    "E0723": "every capacity candidate was tried and none had capacity",
+    "E0724": "--candidate N names no candidate of the group (or one over the budget)",
     "E0725": "RunPod refused the change (API key, capacity, rate limit, request)",
     "E0726": "eject cannot write RunPod resources (runctl's own dynamic provider)",
     # E08xx / W08xx: training launch and job
@@ -137,6 +144,7 @@ CODES: dict[str, str] = {
     "E0824": "a local run cannot start (training.code is not a local folder, no training, bad --nodes)",
     "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
     "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
+    "E0827": "runctl watch: --interval is not a duration",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

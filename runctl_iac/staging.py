@@ -10,6 +10,7 @@ log and reads its stop request at these keys) and the teardown layer (is a job r
     runs/<run-id>/node-<rank>/log.txt          the job's stdout and stderr, uploaded every few seconds
     runs/<run-id>/node-<rank>/stop             present: `runctl stop-job` asked the node to stop
     runs/<run-id>/autostop.json                rank 0's autostop decision for the run (action, reason)
+    runs/<run-id>/watch-lease.json             `runctl watch`'s recovery lease (owner, expires_at)
 
 Run ids sort by time: `YYYYmmddTHHMMSSZ-xxxxxx` (UTC, then 6 random hex digits).
 """
@@ -27,6 +28,7 @@ STATUS_FILE = "status.json"
 LOG_FILE = "log.txt"
 STOP_FILE = "stop"
 AUTOSTOP_FILE = "autostop.json"
+LEASE_FILE = "watch-lease.json"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 STATUS_KEY = re.compile(
     rf"^{re.escape(RUNS)}(?P<run_id>[^/]+)/node-(?P<rank>\d+)/{re.escape(STATUS_FILE)}$"
@@ -67,6 +69,10 @@ def stop_key(run_id: str, rank: int) -> str:
 
 def autostop_key(run_id: str) -> str:
     return run_prefix(run_id) + AUTOSTOP_FILE
+
+
+def lease_key(run_id: str) -> str:
+    return run_prefix(run_id) + LEASE_FILE
 
 
 def code_key(digest: str) -> str:

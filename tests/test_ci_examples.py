@@ -121,6 +121,7 @@ def test_the_promised_commands() -> None:
     assert 'runctl apply "$SPEC" --stack prod --yes --plan prod-plan.json' in closed
     assert 'runctl destroy --project "$PROJECT" --stack "pr-${PR_NUMBER}" --yes' in closed
     assert "runctl gc --expired --orphans --yes" in gc
+    assert 'runctl watch "$SPEC" --stack prod --once --max-restarts 5' in text["runctl-watch.yml"]
     for doc in map(_load, WORKFLOWS):  # an S3 state backend, shared by every runner
         for job in doc["jobs"].values():
             if job["permissions"].get("id-token") == "write":

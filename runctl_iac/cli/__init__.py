@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "eject",
     "logs",
     "job",
+    "watch",
     "stop_job",
     "checkpoints",
     "resources",

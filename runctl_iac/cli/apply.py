@@ -49,6 +49,13 @@ def apply(
     target_dependents: bool = typer.Option(
         False, "--target-dependents", help="With --target: also update what depends on it."
     ),
+    candidate: int | None = typer.Option(
+        None,
+        "--candidate",
+        metavar="N",
+        min=1,
+        help="Use capacity candidate N only (as `runctl plan` numbers them).",
+    ),
 ) -> None:
     """Create or update the stack for SPEC: plan, preview, confirm, apply, then launch training.
 
@@ -64,6 +71,10 @@ def apply(
 
     With --wait (what CI wants), the command ends with the job's own outcome: exit 0 when every node
     succeeded, 1 otherwise with the failing node, its state and the tail of its log.
+
+    A group with `capacity:` candidates fails over: on a capacity error the next candidate is tried,
+    the one that worked is recorded in the stack, and a table of the tries is printed; --candidate N
+    pins one (`runctl apply examples/capacity.yaml --candidate 3`).
     """
     spec, stack, stacks_dir, local, backend = (
         where.spec_path,
@@ -73,9 +84,11 @@ def apply(
         where.backend,
     )
     from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, new_passphrase_warning
+    from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.diagnostics import DiagnosticError
-    from runctl_iac.engine.apply import ApplyRequest, run_apply
+    from runctl_iac.engine.apply import ApplyRequest
     from runctl_iac.engine.driver import Interrupted
+    from runctl_iac.engine.failover import apply_with_failover
 
     loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
     if loaded.target == "local" and backend is not None:
@@ -115,7 +128,7 @@ def apply(
             stopped_lookup=lambda outputs: stopped_instances(outputs, loaded.region, endpoint),
             start_stopped=lambda ids: start_instances(ids, loaded.region, endpoint),
         )
-        code = run_apply(request, ui)
+        code = apply_with_failover(request, ui, compile_spec, candidate)
     except DiagnosticError as exc:
         raise fail(exc.diagnostics) from None
     except Interrupted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 
@@ -43,6 +44,7 @@ def job(
         raise typer.Exit(here_jobs.job(spec, stack, stacks_dir, run, output))
     from runctl_iac.launch import runs
     from runctl_iac.launch.health import job_warnings, node_hourly
+    from runctl_iac.launch.watch import interruption_summary
     from runctl_iac.plan.autostop import stopped_node_monthly
     from runctl_iac.plan.cost import estimate_cost
     from runctl_iac.render.job import job_rows, render_job_json, render_job_text
@@ -57,12 +59,20 @@ def job(
         now = datetime.now(UTC)
         rows = job_rows(statuses, now, node_hourly(opened.graph, opened.spec, plan))
         warn(job_warnings(plan, statuses, now))
+        manifest = runs.read_manifest(s3, bucket, run_id)
         if output is OutputFormat.json:
-            sys.stdout.write(render_job_json(run_id, rows))
+            doc = json.loads(render_job_json(run_id, rows))
+            if manifest.get("restarts") or manifest.get("history"):  # `runctl watch` relaunched it
+                doc["restarts"] = int(manifest.get("restarts", 0))
+                doc["interruptions"] = manifest.get("history", [])
+            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
         else:
             cost = estimate_cost(opened.graph, opened.spec)
             kept = stopped_node_monthly(cost, plan.group, len(plan.nodes))
             sys.stdout.write(render_job_text(run_id, rows, stopped_monthly=kept))
+            summary = interruption_summary(manifest)
+            if summary:
+                sys.stdout.write(summary + "\n")
         return EXIT_OK
 
     raise typer.Exit(guarded(body))

@@ -68,12 +68,12 @@ def open_stack(
         local = loaded.target == "local"
         outputs = read_outputs(spec, graph.project, graph.stack, local=local)
         target = resolve_target(graph.project, graph.stack, graph.region, plan, outputs)
-        endpoint = None
+        endpoint, credentials = None, None
         if local:
-            from runctl_iac.engine.local import local_target
+            from runctl_iac.engine.local import FAKE_CREDENTIALS, local_target
 
-            endpoint = local_target(spec, graph.project, graph.stack)[1]
-        return Opened(loaded, graph, target, clients(graph.region, endpoint))
+            endpoint, credentials = local_target(spec, graph.project, graph.stack)[1], FAKE_CREDENTIALS
+        return Opened(loaded, graph, target, clients(graph.region, endpoint, credentials))
 
     return guarded(body)
 

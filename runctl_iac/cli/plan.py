@@ -171,6 +171,9 @@ def plan(
 
             resolved = applied_base(spec, loaded, backend, config)
             if not offline:
+                from runctl_iac.plan.capacity import placed_as_base
+
+                loaded = placed_as_base(loaded, resolved.graph)  # the candidate the last apply placed
                 graph, _ = compile_spec(loaded)
                 changes = preview_changes(
                     spec, loaded, graph, backend, config, required=engine, refresh=not no_refresh

@@ -73,7 +73,7 @@ def preview_changes(
                 sys.stderr.write(f"note: offline plan ({reason}); --engine requires the engine preview\n")
             return None
     try:
-        return engine_changes(
+        changes = engine_changes(
             spec,
             graph,
             target,
@@ -81,8 +81,25 @@ def preview_changes(
             account_lookup=lambda: caller_account(spec.region, endpoint),
             refresh=refresh,
         )
+        _note_stopped(spec, target, endpoint)
+        return changes
     except DiagnosticError as exc:
         if required:
             raise
         sys.stderr.write(f"note: offline plan (the engine preview failed: {exc.diagnostics[0].message})\n")
         return None
+
+
+def _note_stopped(spec: Spec, target: Target, endpoint: str | None) -> None:
+    """Instances autostop stopped: `runctl apply` starts them again (never replaced), the plan says so."""
+    from runctl_iac.engine.snapshot import read_applied
+    from runctl_iac.launch.stopped import stopped_instances
+
+    applied = read_applied(spec.name, spec.stack, target.backend)
+    stopped = stopped_instances(applied.outputs, spec.region, endpoint) if applied is not None else []
+    if stopped:
+        many = "s" if len(stopped) > 1 else ""
+        sys.stderr.write(
+            f"note: `runctl apply` will start {len(stopped)} stopped instance{many} "
+            f"(autostop; kept, not replaced): {', '.join(stopped)}\n"
+        )

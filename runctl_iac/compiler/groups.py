@@ -128,7 +128,8 @@ def _network(ctx: Context, group: InstanceGroup) -> tuple[Any, Any, Any]:
 
     - subnet given: that subnet and its zone (and its VPC unless `network.vpc` says so);
     - only a VPC: its subnet with the smallest id, and that subnet's zone;
-    - nothing: the default VPC, in the first zone (sorted) that offers the instance type.
+    - nothing: the default VPC, in the zone the placed capacity candidate names, else the first
+      zone (sorted) that offers the instance type.
     """
     net = ctx.spec.network
     if net.subnet is not None:
@@ -141,6 +142,8 @@ def _network(ctx: Context, group: InstanceGroup) -> tuple[Any, Any, Any]:
             "min(ids)",
         )
         return net.vpc, subnet, Invoke(GET_SUBNET, {"id": subnet}, "availability_zone")
+    if group.zone is not None:
+        return None, None, group.zone
     zone = Invoke(
         "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings",
         {

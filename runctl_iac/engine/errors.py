@@ -42,11 +42,11 @@ _RESOURCE = re.compile(r"(?m)^\s*(?:[\w-]+:[\w/.-]+:\w+) \((?P<name>[^)]+)\):\s*
 _INSTANCE_TYPE = re.compile(r"\b([a-z][a-z0-9-]*\d[a-z0-9-]*\.\d*[a-z]+)\b")
 _ZONE = re.compile(r"\b([a-z]{2}(?:-gov)?-[a-z]+-\d[a-z])\b")
 
-QUOTAS = {  # instance family letter -> the On-Demand vCPU quota (Service Quotas, ec2)
+QUOTAS = {  # instance family prefix -> the On-Demand vCPU quota (Service Quotas, ec2)
     "g": "Running On-Demand G and VT instances (L-DB2E81BA)",
     "p": "Running On-Demand P instances (L-417A185B)",
-    "t": "Running On-Demand Trn instances (L-2C3B7624)",
-    "i": "Running On-Demand Inf instances (L-1945791B)",
+    "trn": "Running On-Demand Trn instances (L-2C3B7624)",
+    "inf": "Running On-Demand Inf instances (L-1945791B)",
 }
 STANDARD_QUOTA = "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (L-1216C47A)"
 
@@ -89,7 +89,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "E0706",
-        re.compile(r"InsufficientInstanceCapacity"),
+        re.compile(
+            r"InsufficientInstanceCapacity|InsufficientCapacity\b|Unsupported: Your requested instance type"
+        ),
         "AWS has no capacity for {itype} in {zone} right now{spot}",
         "try again later, another zone (network.zone), another instance type, or on-demand instead of spot",
     ),
@@ -235,11 +237,8 @@ def _fields(text: str, m: re.Match[str]) -> dict[str, str]:
     itype = itype_m.group(1) if itype_m else "the instance type"
     zone_m = _ZONE.search(text[m.start() :])
     action_m = re.search(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)", text)
-    family = itype[:1] if itype_m else ""
-    if itype.startswith("trn"):
-        family = "t"
-    elif itype.startswith("inf"):
-        family = "i"
+    # trn/inf by their prefix; any other t*, i* family (t3, i4i) is a standard instance
+    family = next((f for f in ("trn", "inf") if itype.startswith(f)), itype[:1]) if itype_m else ""
     urn = m.groupdict().get("urn") or ""
     return {
         "protected": urn.rsplit("::", 1)[-1] or "a resource",
@@ -254,7 +253,42 @@ def _fields(text: str, m: re.Match[str]) -> dict[str, str]:
     }
 
 
+# AWS error codes that mean "no capacity for this type/zone/market now": apply fails over to the next
+# capacity candidate on these (EC2 API error codes reference:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). VcpuLimitExceeded is a
+# quota: another candidate of the same family hits the same quota, so it never fails over.
+CAPACITY_CODES = (
+    "InsufficientInstanceCapacity",
+    "InsufficientCapacity",
+    "SpotMaxPriceTooLow",
+    "MaxSpotInstanceCountExceeded",
+    "Unsupported",
+)
+_CAPACITY = re.compile(r"\b(" + "|".join(CAPACITY_CODES) + r")\b(?!\w)")
+
+
+@dataclass
+class CapacityError(DiagnosticError):
+    """An update refused for lack of capacity (`reason`: the AWS code); the resource that failed."""
+
+    reason: str = ""
+    resource: str = ""
+
+
+def capacity_reason(text: str) -> str | None:
+    """The AWS capacity error code in an engine failure, unless it is (also) a quota error."""
+    if "VcpuLimitExceeded" in text:
+        return None
+    m = _CAPACITY.search(text)
+    return m.group(1) if m else None
+
+
 def engine_error(exc: BaseException, *, operation: str = "update") -> DiagnosticError:
-    """Wrap an SDK exception (CommandError and friends) as a DiagnosticError."""
+    """Wrap an SDK exception (CommandError and friends) as a DiagnosticError (CapacityError for capacity)."""
     text = str(exc)
-    return DiagnosticError([classify(text, operation=operation)])
+    diagnostic = classify(text, operation=operation)
+    reason = capacity_reason(text)
+    if reason is not None:
+        where = _RESOURCE.search(text)
+        return CapacityError([diagnostic], reason=reason, resource=where.group("name") if where else "")
+    return DiagnosticError([diagnostic])

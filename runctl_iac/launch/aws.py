@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,27 @@ class Clients:
     ssm: Any
 
 
-def clients(region: str, endpoint_url: str | None = None) -> Clients:
-    """S3 and SSM clients (thread-safe; one pair is shared by every node's thread)."""
+def boto_session(region: str, credentials: Mapping[str, str] | None = None) -> Any:
+    """A boto3 session; `credentials` (AWS_ACCESS_KEY_ID, ...): the local emulator's fake ones."""
     import boto3
+
+    creds = credentials or {}
+    return boto3.session.Session(
+        region_name=region,
+        aws_access_key_id=creds.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=creds.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=creds.get("AWS_SESSION_TOKEN"),
+    )
+
+
+def clients(
+    region: str, endpoint_url: str | None = None, credentials: Mapping[str, str] | None = None
+) -> Clients:
+    """S3 and SSM clients (thread-safe; one pair is shared by every node's thread)."""
     from botocore.config import Config
 
     config = Config(retries=RETRIES, max_pool_connections=64)
-    session = boto3.session.Session(region_name=region)
+    session = boto_session(region, credentials)
     return Clients(
         s3=session.client("s3", endpoint_url=endpoint_url, config=config),
         ssm=session.client("ssm", endpoint_url=endpoint_url, config=config),

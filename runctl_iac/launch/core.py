@@ -176,13 +176,19 @@ def start_run(
     progress: ProgressFactory | None = None,
     online_timeout: float = ssm.ONLINE_TIMEOUT,
     poll: float = 1.0,
+    relaunch: tuple[str, int] | None = None,
 ) -> str:
-    """Stage everything and start the job on every node; returns the run id once every node has it."""
+    """Stage everything and start the job on every node; returns the run id once every node has it.
+
+    `relaunch` (run id, restart number): start that run again after an interruption (`runctl
+    watch`): same run id, so the nodes restore its checkpoints and report the restart number.
+    """
     plan = target.plan
-    stop_active_run(target, clients, confirm, report)
+    if relaunch is None:
+        stop_active_run(target, clients, confirm, report)
     code_uri = upload_code(target, clients, spec_dir, report, progress)
-    run_id = staging.new_run_id()
-    runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids)
+    run_id, restart = relaunch if relaunch is not None else (staging.new_run_id(), 0)
+    runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids, restart)
     state = state_name(target.project, target.stack)
     script = render_script(
         plan, None, project=target.project, stack=target.stack, region=target.region, runtime=runtime
@@ -193,6 +199,7 @@ def start_run(
         Body=script.encode(),
         ContentType="text/x-shellscript",
     )
+    history = runs.read_manifest(clients.s3, target.bucket, run_id).get("history", []) if relaunch else []
     ssm_targets = [
         ssm.Target(
             node.rank,
@@ -214,6 +221,7 @@ def start_run(
             "nodes": [{"rank": t.rank, "instance_id": t.instance_id} for t in ssm_targets],
             "code": code_uri,
             "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **({"restarts": restart, "history": history} if relaunch is not None else {}),
         },
     )
     report(f"run {run_id}: waiting for the SSM agent on {len(ssm_targets)} node(s)")

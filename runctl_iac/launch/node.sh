@@ -36,6 +36,7 @@ umask 077
 # @@RENDERED_VALUES@@
 
 R="${RUNCTL_ROOT:-}"
+RUNCTL_RESTART="${RUNCTL_RESTART:-0}"  # a relaunch of the same run by `runctl watch` (rendered when > 0)
 VOLUME_IDS=("${ALL_VOLUME_IDS[@]:$((${RUNCTL_NODE_RANK:-0} * ${#MOUNT_PATHS[@]})):${#MOUNT_PATHS[@]}}")
 CHECKPOINT_S3="${CHECKPOINT_S3_BASE:+${CHECKPOINT_S3_BASE}node-$RUNCTL_NODE_RANK/}"
 STATE_DIR="$R/var/lib/runctl/$STATE_NAME"
@@ -84,7 +85,8 @@ write_status() {
     ckpt="{\"synced_at\": $(json_str "$CKPT_SYNCED_AT"), \"bytes\": ${CKPT_BYTES:-0}}"
   fi
   {
-    printf '{"version": 1, "run_id": %s, "rank": %s, ' "$(json_str "$RUNCTL_RUN_ID")" "$RUNCTL_NODE_RANK"
+    printf '{"version": 1, "run_id": %s, "rank": %s, "restart": %s, ' "$(json_str "$RUNCTL_RUN_ID")" \
+      "$RUNCTL_NODE_RANK" "$RUNCTL_RESTART"
     printf '"state": %s, "exit_code": %s, "reason": %s, ' "$(json_str "$STATE")" "$EXIT_CODE" "$(json_or_null "$REASON")"
     printf '"started_at": %s, "ended_at": %s, ' "$(json_or_null "$STARTED_AT")" "$(json_or_null "$ENDED_AT")"
     printf '"heartbeat": %s, "checkpoint": %s, ' "$(json_str "$(now)")" "$ckpt"
@@ -220,7 +222,7 @@ job_env() {
   local i
   for i in "${!ENV_NAMES[@]}"; do export "${ENV_NAMES[$i]}=${ENV_VALUES[$i]}"; done
   for i in "${!SECRET_NAMES[@]}"; do export "${SECRET_NAMES[$i]}=${SECRET_VALUES[$i]}"; done
-  export RUNCTL_NUM_NODES RUNCTL_NODE_RANK RUNCTL_RUN_ID RUNCTL_NODE_IPS
+  export RUNCTL_NUM_NODES RUNCTL_NODE_RANK RUNCTL_RUN_ID RUNCTL_NODE_IPS RUNCTL_RESTART
   RUNCTL_MASTER_ADDR=${RUNCTL_NODE_IPS%%,*}
   export RUNCTL_MASTER_ADDR
   if [ -n "$CHECKPOINT_DIR" ]; then export RUNCTL_CHECKPOINT_DIR="$R$CHECKPOINT_DIR"; fi
@@ -363,6 +365,7 @@ supervise() {
   STARTED_AT=$(now)
   spot_rate
   set_state starting
+  if [ "$RUNCTL_RESTART" -gt 0 ]; then log "restart $RUNCTL_RESTART of run $RUNCTL_RUN_ID: restoring the checkpoint"; fi
   local why rc
   if ! why=$(preflight); then fail "preflight: $why"; fi
   log "preflight passed ($INSTANCE_TYPE)"

@@ -45,6 +45,7 @@ class Runtime:
     node_ips: tuple[str, ...]  # private IPs in rank order; rank 0 is the master
     code_uri: str = ""  # s3://.../code.tar.gz (uploaded local dir), an s3:// prefix, or "" (no code)
     volume_ids: Mapping[str, str] = field(default_factory=dict)  # volume resource id -> vol-...
+    restart: int = 0  # > 0: a relaunch of the same run after an interruption (`runctl watch`)
 
 
 @functools.cache
@@ -139,6 +140,8 @@ def render_values(
             f"RUNCTL_CODE_URI={_q(runtime.code_uri)}",
             f"ALL_VOLUME_IDS={_arr([runtime.volume_ids[v] for v in every_mount])}",  # rank order
         ]
+        if runtime.restart:
+            lines.append(f"RUNCTL_RESTART={_q(runtime.restart)}")
     lines += [
         f"MOUNT_PATHS={_arr([m.path for m in node.mounts])}",
         f"MOUNT_DEVICES={_arr([m.device for m in node.mounts])}",

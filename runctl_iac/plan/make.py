@@ -136,7 +136,8 @@ def make_plan(
 
     base: the resolved base (`plan.base.resolve_base`); None: the applied snapshot under `root`
       (default: the current directory), or nothing when there is none.
-    graph: the compiled Graph of `spec` when the caller already has it.
+    graph: the compiled Graph of `spec` when the caller already has it; without it, a spec with
+      capacity candidates is compiled on the candidate the base runs on (`plan.capacity.placed_as_base`).
     base_spec: the spec the base was compiled from (default: `base.spec`); its run length prices the
       base and findings about what only the base held point at its lines.
     changes: changes computed elsewhere (the engine preview; the job entry is added); None: the
@@ -145,21 +146,28 @@ def make_plan(
     Raises `DiagnosticError` when the base, the config or live prices cannot be read.
     """
     from runctl_iac.compiler import compile as compile_spec
+    from runctl_iac.plan.capacity import capacity_costs, capacity_findings, placed_as_base
     from runctl_iac.plan.cost import cost_warnings
     from runctl_iac.plan.diff import data_loss_findings, diff_graphs, shrink_findings
     from runctl_iac.plan.policy import check_policy
     from runctl_iac.plan.region_move import retained_bucket_moves
 
     config = config or ProjectConfig()
+    given = graph is not None
     if graph is None:
         graph, _ = compile_spec(spec)
     if base is None:
         base = snapshot_base(graph.project, graph.stack, root or Path.cwd())
+    placed = placed_as_base(spec, base.graph)
+    if not given and placed != spec:  # the base runs on another capacity candidate than candidate 1
+        spec = placed
+        graph, _ = compile_spec(spec)
     # the engine's changes (when given) see only Pulumi resources: the job entry is added to them
     changes = diff_graphs(base.graph, graph) if changes is None else with_job(changes, base.graph, graph)
     base_spec = base_spec or base.spec
     prices = spot_prices(graph, base.graph) if live_prices else None
     cost = plan_cost(graph, spec, config, prices)
+    capacity = capacity_costs(spec, config, prices)
     old_cost, assumed = base_cost(base, base_spec, spec, config, prices)
     if assumed is not None:
         cost = dataclasses.replace(cost, notes=(*cost.notes, assumed))
@@ -167,6 +175,7 @@ def make_plan(
         *diagnostics,
         *cost_warnings(cost, spec),
         *check_policy(spec, graph, cost, config),
+        *capacity_findings(spec, capacity),
         *data_loss_findings(changes, fail_on_data_loss, spec, base_spec),
         *shrink_findings(changes, spec),
         *retained_bucket_moves(base.graph, graph, changes, spec),
@@ -180,6 +189,7 @@ def make_plan(
         cost=cost,
         base_cost=old_cost,
         findings=tuple(findings),
+        capacity=capacity,
         graph=graph,
     )
     return without_job(plan) if spec.target == "local" else plan  # the emulator runs no job

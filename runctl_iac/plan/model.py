@@ -78,6 +78,21 @@ class CostEstimate:
 
 
 @dataclass(frozen=True)
+class CandidateCost:
+    """One capacity candidate of a group, priced as the whole environment (`plan.capacity`)."""
+
+    group: str
+    index: int  # 1-based
+    total: int  # candidates of the group
+    label: str  # "g6e.12xlarge spot in us-east-1b"
+    key: str
+    hourly_usd: Decimal | None
+    per_run_usd: Decimal | None
+    blocked: str | None = None  # why apply never tries it
+    placed: bool = False
+
+
+@dataclass(frozen=True)
 class PlanBase:
     kind: Literal["none", "snapshot", "file", "git"]
     ref: str | None = None  # path or git ref
@@ -94,6 +109,7 @@ class Plan:
     cost: CostEstimate
     base_cost: CostEstimate | None = None
     findings: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    capacity: tuple[CandidateCost, ...] = ()  # capacity candidates, priced (groups with `capacity` only)
     graph: Graph | None = field(default=None, compare=False, repr=False)  # embedded in the JSON document
 
     @property

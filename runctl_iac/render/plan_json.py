@@ -71,7 +71,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def _document(plan: Plan) -> dict[str, Any]:
-    return {
+    document = {
         "format_version": FORMAT_VERSION,
         "project": plan.project,
         "stack": plan.stack,
@@ -85,6 +85,11 @@ def _document(plan: Plan) -> dict[str, Any]:
         "findings": findings_json(plan.findings),
         "blocked": plan.blocked,
     }
+    if plan.capacity:  # only for specs with capacity candidates: older documents stay as they were
+        from runctl_iac.render.capacity import capacity_json
+
+        document["capacity"] = capacity_json(plan.capacity)
+    return document
 
 
 def render_plan_json(plan: Plan) -> str:

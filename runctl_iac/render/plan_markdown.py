@@ -9,6 +9,7 @@ in collapsible sections. Deterministic: no timestamps, stable ordering.
 from __future__ import annotations
 
 from runctl_iac.plan.model import Action, Plan
+from runctl_iac.render.capacity import capacity_markdown
 from runctl_iac.render.cost import cost_delta, cost_markdown, hourly, markdown_finding, money, signed
 from runctl_iac.render.plan_text import (
     ARROW,
@@ -153,6 +154,7 @@ def _cost_details(plan: Plan) -> list[str]:
         "<summary>Cost estimate</summary>",
         "",
         *cost_markdown(plan.cost, plan.base_cost, has_base=plan.base.kind != "none"),
+        *capacity_markdown(plan.capacity),
         "</details>",
         "",
     ]

@@ -16,6 +16,7 @@ from typing import Any
 from runctl_iac.diagnostics import Diagnostic
 from runctl_iac.plan.diff import KNOWN_AFTER_APPLY
 from runctl_iac.plan.model import Action, Change, Changes, Plan, PlanBase, PropertyChange
+from runctl_iac.render.capacity import capacity_lines
 from runctl_iac.render.cost import cost_lines
 from runctl_iac.render.structured import structured_label, structured_lines
 
@@ -221,6 +222,9 @@ def plan_lines(plan: Plan) -> list[Line]:
     out.append((f"Plan: {summary_line(changes)} ({unchanged} unchanged)", "bold"))
     out.append(("", ""))
     out.extend((t, "") for t in cost_lines(plan.cost, plan.base_cost, has_base=plan.base.kind != "none"))
+    if plan.capacity:
+        out.append(("", ""))
+        out.extend((t, "") for t in capacity_lines(plan.capacity))
     if plan.findings:
         out.append(("", ""))
         out.append((f"Findings ({len(plan.findings)}):", "bold"))

@@ -18,6 +18,7 @@ from runctl_iac.spec.model import (
     Autostop,
     Bucket,
     Budget,
+    Capacity,
     Checkpoints,
     Duration,
     InstanceGroup,
@@ -183,18 +184,42 @@ def _spot(group: str, value: Any) -> Spot | None:
         return Spot(max_price_usd=money(k.need("max_price_usd")))
 
 
+def _capacity(
+    group: str, data: dict[str, Any] | None, itype: str | None, spot: Spot | None
+) -> Capacity | None:
+    if data is None:
+        return None
+    with _Keys(data, ("instances", group, "capacity")) as k:
+        zones = tuple(None if z == "any" else z for z in k.take("zones", ["any"]))
+        markets = k.take("market") or (["spot"] if spot is not None else ["on-demand"])
+        return Capacity(
+            types=tuple(k.take("types") or [itype]),
+            zones=zones,
+            markets=tuple(markets),
+            move_volumes=k.take("move_volumes", "never"),
+        )
+
+
 def _group(name: str, data: dict[str, Any]) -> InstanceGroup:
     with _Keys(data, ("instances", name)) as k:
         k.take("provider")  # aws, written out
-        return InstanceGroup(
+        itype, spot = k.take("type"), _spot(name, k.take("spot"))
+        capacity = _capacity(name, k.take("capacity"), itype, spot)
+        group = InstanceGroup(
             name=name,
-            type=k.need("type"),
+            type=itype if capacity is None else capacity.types[0],
             count=int(k.take("count", 1)),
-            spot=_spot(name, k.take("spot")),
+            spot=spot,
             image=k.take("image", DEFAULT_IMAGE),
             disk_gb=int(k.take("disk_gb", DEFAULT_DISK_GB)),
             mounts=tuple(Mount(volume=v, path=p) for v, p in k.take("volumes", {}).items()),
+            capacity=capacity,
         )
+    if capacity is None:
+        return group
+    from runctl_iac.spec.capacity import candidates, placed_group
+
+    return placed_group(group, candidates(group)[0])
 
 
 def _checkpoints(data: dict[str, Any] | None) -> Checkpoints | None:

@@ -130,8 +130,23 @@ class Mount:
     path: str
 
 
+Market = Literal["spot", "on-demand"]
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """`capacity:` of a group: ordered alternatives, expanded by `spec.capacity.candidates`."""
+
+    types: tuple[str, ...]
+    zones: tuple[str | None, ...] = (None,)  # None: any zone that offers the type
+    markets: tuple[Market, ...] = ("on-demand",)
+    move_volumes: Literal["never", "snapshot"] = "never"
+
+
 @dataclass(frozen=True)
 class InstanceGroup:
+    """One group; `type`, `spot` and `zone` are the placed candidate (candidate 1 unless placed)."""
+
     name: str
     type: str
     count: int = 1
@@ -139,6 +154,8 @@ class InstanceGroup:
     image: str = DEFAULT_IMAGE
     disk_gb: int = DEFAULT_DISK_GB
     mounts: tuple[Mount, ...] = ()  # from `volumes:`, in spec order
+    capacity: Capacity | None = None  # None: the single `type` (and `spot`), any zone
+    zone: str | None = None  # a zone the placement pins; None: the first zone offering the type
 
 
 RUNPOD_DEFAULT_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"

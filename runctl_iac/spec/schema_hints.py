@@ -51,6 +51,7 @@ _RUNPOD_GROUP = {
     "image": "a RunPod pod runs a container: set `container_image`",
     "disk_gb": "a RunPod pod has `container_disk_gb` and `volume_gb` instead",
     "spot": "RunPod calls spot capacity interruptible: `interruptible: true`",
+    "capacity": "RunPod groups have no capacity candidates: list data_centers, or change `gpu` or `cloud`",
 }
 _RUNPOD_VOLUME = {
     "type": "a RunPod network volume has no EBS type; remove it",

@@ -1,4 +1,7 @@
-"""Semantic checks the schema cannot express; run only on schema-valid data (codes E0301–E0321)."""
+"""Semantic checks the schema cannot express; run only on schema-valid data.
+
+Codes E0301–E0321 here; E0330–E0333 (capacity candidates) in `spec.capacity`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
+from runctl_iac.spec.capacity import capacity_diagnostics
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
@@ -42,6 +46,7 @@ def semantic_diagnostics(
     for check in (_volumes, _mounts, _training, _durations, _spot, _autostop, runpod_checks):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
+    out.extend(capacity_diagnostics(data, source, clean=parts.clean))  # E0330-E0333
     return sorted(out, key=sort_key)
 
 

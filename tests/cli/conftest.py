@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import BASE_SPEC, SECRET_VALUE, write
+from tests.engine import fake_pulumi as fp
+from tests.engine.cli_fake import program_for, use_fake
 
 
 @pytest.fixture
@@ -23,3 +25,15 @@ def project(cli_env: Path) -> Path:
     """A project holding spec.yaml (BASE_SPEC)."""
     write(cli_env / "spec.yaml", BASE_SPEC)
     return cli_env
+
+
+@pytest.fixture
+def fake(
+    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
+) -> fp.FakePulumi:
+    """The fake Pulumi CLI answering for the project's spec, moto for STS, a passphrase set."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
+    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
+    f = use_fake(monkeypatch, fp.FakePulumi())
+    program_for(f, project / "spec.yaml")
+    return f

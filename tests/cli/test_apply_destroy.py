@@ -16,17 +16,6 @@ from tests.engine import fake_pulumi as fp
 from tests.engine.cli_fake import program_for, use_fake
 
 
-@pytest.fixture
-def fake(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    return f
-
-
 def test_apply_without_terminal_needs_yes(fake: fp.FakePulumi) -> None:
     run = invoke("apply", "spec.yaml")
     assert run.code == 1

@@ -6,22 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.cli.plan_helpers import invoke
 from tests.engine import fake_pulumi as fp
-from tests.engine.cli_fake import program_for, use_fake
-
-
-@pytest.fixture
-def fake(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    return f
 
 
 def _ops(fake: fp.FakePulumi, op: str) -> list[list[str]]:

@@ -148,7 +148,7 @@ def applied(
         "bucket": bucket,
     }
 
-    def clients(region: str, endpoint: str | None) -> Clients:
+    def clients(region: str, endpoint: str | None, credentials: object = None) -> Clients:
         real = boto3.client("ssm", region_name=region, endpoint_url=moto_server)
         state["ssm"] = NodeSimulator(s3, bucket, state["outcomes"], real)
         return Clients(s3=s3, ssm=state["ssm"])

@@ -7,27 +7,14 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from runctl_iac.engine import driver
 from tests.cli.plan_helpers import invoke
 from tests.engine import fake_pulumi as fp
-from tests.engine.cli_fake import program_for, use_fake
 
 INSTANCE = "aws:ec2/instance:Instance"
-
-
-@pytest.fixture
-def fake(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_aws_credentials: None, moto_server: str
-) -> fp.FakePulumi:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # STS: the account of bucket names
-    monkeypatch.setenv("RUNCTL_PASSPHRASE", "cli-test-passphrase")
-    f = use_fake(monkeypatch, fp.FakePulumi())
-    program_for(f, project / "spec.yaml")
-    return f
 
 
 def _pending(name: str, op: str, physical_id: str = "") -> dict[str, object]:

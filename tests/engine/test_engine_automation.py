@@ -86,8 +86,9 @@ def test_apply_edit_refresh_destroy(tmp_path: Path, engine_moto: str) -> None:
     edited = local_spec(tmp_path, "lifecycle", _on_demand_large)
     s = stack(edited)
     preview = s.preview()
-    # the instances and their attachments are replaced, the volumes updated
-    expected = {auto.OpType.REPLACE: 4, auto.OpType.UPDATE: 2, auto.OpType.SAME: len(graph.resources) - 5}
+    # the instances and their attachments are replaced, the volumes updated, and the role's policy
+    # loses the spot-price read an on-demand node has no use for
+    expected = {auto.OpType.REPLACE: 4, auto.OpType.UPDATE: 3, auto.OpType.SAME: len(graph.resources) - 6}
     assert preview.change_summary == expected
     up = s.up()
     assert up.summary.resource_changes == {k.value: v for k, v in expected.items()}

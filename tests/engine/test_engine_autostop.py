@@ -67,8 +67,6 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runctl.toml").write_text("")
-    # the product is to create the state folder on first use (another change); until then the test does
-    (tmp_path / ".runctl" / "state").mkdir(parents=True)
     (tmp_path / "spec.yaml").write_text(SPEC)
     started = invoke("local", "start")
     assert started.code == 0, started.stderr
@@ -108,6 +106,12 @@ def test_apply_starts_autostopped_instances_without_replacing_them(
         assert drift.code == 0, drift.stdout + drift.stderr
         assert "drift in" not in drift.stdout  # (the stand-in reports no state change; see test_autostop.py)
 
+        planned = invoke("plan", "spec.yaml", "--engine")
+        assert planned.code == 0, planned.stdout + planned.stderr
+        assert (
+            f"`runctl apply` will start 2 stopped instances (autostop; kept, not replaced): {', '.join(ids)}"
+            in (planned.stderr)
+        )
         again = invoke("apply", "spec.yaml", "--yes", "--no-launch")
         out = again.stdout + again.stderr
         assert again.code == 0, out

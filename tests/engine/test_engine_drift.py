@@ -32,8 +32,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials:
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PATH", f"{STANDIN_BIN}{os.pathsep}{os.environ['PATH']}")
-    # the state folder the first command should create is another issue's fix (21 item 1)
-    (work / ".runctl" / "state").mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "local.yaml", work / "local.yaml")
     started = invoke("local", "start")
     assert started.code == 0, started.stderr

@@ -10,7 +10,7 @@ from tests.engine.event_shapes import FIXTURES, events, shape
 
 STREAMS = {
     "runctl-local-up.json": {"create": 23},
-    "runctl-local-replace.json": {"replace": 4, "update": 2, "same": 17},
+    "runctl-local-replace.json": {"replace": 4, "update": 3, "same": 16},
 }
 
 

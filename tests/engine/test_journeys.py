@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -220,6 +221,11 @@ def _snapshot_for(journey: Journey, text: str) -> str:
 @pytest.mark.parametrize("example", sorted(EDITS))
 def test_an_example_from_an_empty_folder_on_the_local_emulator(tmp_path: Path, example: str) -> None:
     journey = _newcomer(tmp_path, _example(example), SECRETS)
+    code = (yaml.safe_load(_example(example)).get("training") or {}).get("code")
+    if code and not str(code).startswith(
+        "s3://"
+    ):  # the example's code folder comes along, as a user copies it
+        shutil.copytree(ROOT / "examples" / code, journey.folder / code)
     started = journey.run("local", "start")
     match = re.search(r"started at (http://127\.0\.0\.1:\d+)", started)
     assert match, started

@@ -15,6 +15,7 @@ from runctl_iac.spec.model import (
     DEFAULT_DISK_GB,
     DEFAULT_IMAGE,
     Autostop,
+    Capacity,
     Checkpoints,
     Duration,
     LifecycleRule,
@@ -59,6 +60,9 @@ instances:
     provider: aws
     type: t3.large
     spot: true
+    capacity: {move_volumes: snapshot}
+  extra:
+    capacity: {types: [m6i.large, m7i.large], market: [on-demand, spot]}
   pod:
     provider: runpod
     gpu: NVIDIA H100 80GB HBM3
@@ -165,6 +169,11 @@ def test_full_spec_is_built_exactly() -> None:
     assert trainer.spot == Spot(Decimal("4.1"))
     assert trainer.mounts == (Mount("fast", "/fast"), Mount("data", "/data"))  # spec order
     assert spec.instances["helper"].spot == Spot(None)
+    assert spec.instances["helper"].capacity == Capacity(("t3.large",), (None,), ("spot",), "snapshot")
+    assert spec.instances["extra"].capacity == Capacity(
+        ("m6i.large", "m7i.large"), (None,), ("on-demand", "spot")
+    )
+    assert (spec.instances["extra"].type, spec.instances["extra"].spot) == ("m6i.large", None)
     training = spec.training
     assert training is not None
     assert training.secrets == ("HF_TOKEN",) and dict(training.env) == {"A": "1"}
@@ -246,6 +255,8 @@ def test_full_fixture_sets_every_schema_field() -> None:
         {"buckets", "volumes", "instances", "tags", "training.env", "instances.volumes", "instances.env"}
     )
     used = _field_paths_in(doc.data, "", maps)
+    # capacity.zones cannot sit beside FULL's network.subnet (E0330): it is built in test_capacity
+    used |= {"instances.capacity.zones"}
     assert _every_field_path(load_schema()) == used
 
 

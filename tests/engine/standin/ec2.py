@@ -17,6 +17,7 @@ from tests.engine.standin.base import (
     tag_map,
     user_tags,
 )
+from tests.engine.standin.faults import check_capacity
 from tests.engine.standin.wire import reveal
 
 GONE = {
@@ -76,6 +77,9 @@ class Instance(Handler):
             kw["TagSpecifications"] = [
                 {"ResourceType": kind, "Tags": tag_list(i["tagsAll"])} for kind in ("instance", "volume")
             ]
+        market = (i.get("instanceMarketOptions") or {}).get("marketType") or "on-demand"
+        zone = i.get("availabilityZone") or aws.region + "a"
+        check_capacity(i["instanceType"], zone, market)  # fault injection (tests/engine/standin/faults.py)
         inst = ec2.run_instances(**kw)["Instances"][0]
         return inst["InstanceId"], self._outputs(aws, inst)
 
