@@ -72,7 +72,6 @@ CODES: dict[str, str] = {
     "E0340": "a group mounts a volume of the other provider (EBS on a RunPod pod, or the reverse)",
     "E0341": "a RunPod pod's data_centers leave out the data center of its network volume",
     "E0342": "a RunPod pod has both a pod volume and a network volume",
-    "E0343": "training.group names a RunPod group, where runctl cannot launch training yet",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",

@@ -7,12 +7,22 @@ One pod per RunPod group (`pod.<group>`) and one network volume per RunPod volum
 snake_case. Every pod is named `runctl-<project>-<stack>-<group>` and carries runctl's tags as
 environment variables (RUNPOD pods have no tags): `gc` and `resources` find runctl's pods by both.
 The API key is a `SecretEnv`: read from RUNPOD_API_KEY when the program runs, a Pulumi secret.
+
+The pod that runs training starts `pod_bootstrap.sh` (its dockerStartCmd), which waits for runctl's
+launch request in the staging bucket (`staging.launch_request_key`). The pod reaches S3 with an AWS
+access key that the applying user provides in RUNCTL_RUNPOD_AWS_ACCESS_KEY_ID and
+RUNCTL_RUNPOD_AWS_SECRET_ACCESS_KEY: `SecretEnv`s in the pod's own properties `aws_access_key_id` and
+`aws_secret_access_key` (Pulumi secrets), never in `env`; the dynamic provider adds them to the
+environment it sends to RunPod.
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
+from runctl_iac import staging
+from runctl_iac.compiler.buckets import bucket_id, staging_key
 from runctl_iac.compiler.context import Context
 from runctl_iac.compiler.graph import Config, Ref, SecretEnv
 from runctl_iac.compiler.provider import EXPIRES_AT_CONFIG, MANAGED_BY
@@ -20,6 +30,11 @@ from runctl_iac.compiler.provider import EXPIRES_AT_CONFIG, MANAGED_BY
 POD = "pulumi-python:dynamic/runpod:Pod"
 NETWORK_VOLUME = "pulumi-python:dynamic/runpod:NetworkVolume"
 API_KEY_ENV = "RUNPOD_API_KEY"
+# the pod's AWS access key (for the staging and checkpoint buckets): pod property -> environment variable
+AWS_KEY_ENV = {
+    "aws_access_key_id": "RUNCTL_RUNPOD_AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "RUNCTL_RUNPOD_AWS_SECRET_ACCESS_KEY",
+}
 POD_NAME_PREFIX = "runctl-"
 POD_VOLUME_PATH = "/workspace"  # RunPod's default mount path of the pod volume
 
@@ -98,5 +113,30 @@ def compile_runpod(ctx: Context) -> None:
             centers = centers or [vol.data_center]
         if centers:
             props["data_center_ids"] = centers
+        if spec.training is not None and spec.training.group == g:
+            props.update(_launcher(ctx, g, props["env"]))
         ctx.add(pod_id(g), POD, props)
         ctx.output("pods", pod_id(g), {"id": Ref(pod_id(g), "id"), "name": props["name"]})
+
+
+def bootstrap() -> str:
+    """pod_bootstrap.sh without its comment lines (the pod's command, shown in every plan)."""
+    text = resources.files("runctl_iac.compiler").joinpath("pod_bootstrap.sh").read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+
+
+def _launcher(ctx: Context, group: str, env: dict[str, Any]) -> dict[str, Any]:
+    """What the training pod needs to start runs: the bootstrap, where to find its requests, S3 access."""
+    key = staging_key(ctx)
+    assert key is not None  # the spec has training
+    env.update(
+        {
+            "RUNCTL_BUCKET": Ref(bucket_id(key), "bucket"),
+            "RUNCTL_REGION": ctx.spec.region,
+            "RUNCTL_LAUNCH_KEY": staging.launch_request_key(group),
+        }
+    )
+    return {
+        "docker_start_cmd": ["bash", "-c", bootstrap()],
+        **{prop: SecretEnv(name) for prop, name in AWS_KEY_ENV.items()},
+    }

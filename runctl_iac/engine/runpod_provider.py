@@ -5,9 +5,12 @@ the official Pulumi CLI; runctl's tests put a stand-in beside their aws stand-in
 provider object and calls create/read/update/delete/diff here, so plans, applies, refreshes and
 destroys of RunPod resources go through the engine like the AWS ones: state, locks, drift, recovery.
 
-Properties are the Graph's (compiler/runpod.py): RunPod REST API fields in snake_case, plus `api_key`.
-The key arrives as a Pulumi secret from RUNPOD_API_KEY; the resources list it in
-`additional_secret_outputs`, so state holds it only encrypted; errors never contain it.
+Properties are the Graph's (compiler/runpod.py): RunPod REST API fields in snake_case, plus `api_key`
+and, on a pod that runs training, its AWS access key (`aws_access_key_id`, `aws_secret_access_key`).
+They arrive as Pulumi secrets; the resources list them in `additional_secret_outputs`, so state holds
+them only encrypted; errors never contain them. The AWS key goes to RunPod inside the pod's `env`
+(as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), and is taken out of the `env` read back from RunPod,
+so the plain `env` in state never holds it.
 Replace rules are plan/replace_rules.py's tables for the two types (one source for the offline diff
 and for this provider).
 """
@@ -31,7 +34,8 @@ from runctl_iac.engine.runpod_api import RunPodClient, RunPodError
 from runctl_iac.plan.replace_rules import rules_for
 
 API_KEY = "api_key"
-SECRET_OUTPUTS = [API_KEY]
+AWS_ENV = {"aws_access_key_id": "AWS_ACCESS_KEY_ID", "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY"}
+SECRET_OUTPUTS = [API_KEY, *AWS_ENV]
 
 # Graph property -> RunPod REST field (POST /pods; https://docs.runpod.io/api-reference/pods/POST/pods)
 POD_FIELDS = {
@@ -49,6 +53,7 @@ POD_FIELDS = {
     "env": "env",
     "network_volume_id": "networkVolumeId",
     "data_center_ids": "dataCenterIds",
+    "docker_start_cmd": "dockerStartCmd",
 }
 # what PATCH /pods/{podId} accepts (https://docs.runpod.io/api-reference/pods/PATCH/pods/podId)
 POD_UPDATABLE = (
@@ -59,6 +64,7 @@ POD_UPDATABLE = (
     "volume_mount_path",
     "ports",
     "env",
+    "docker_start_cmd",
 )
 # POST /networkvolumes (name, size, dataCenterId); PATCH /networkvolumes/{id} (name, size)
 VOLUME_FIELDS = {"name": "name", "size": "size", "data_center_id": "dataCenterId"}
@@ -71,11 +77,14 @@ def _client(props: Mapping[str, Any]) -> RunPodClient:
 
 def _body(props: Mapping[str, Any], fields: Mapping[str, str], keys: Any = None) -> dict[str, Any]:
     wanted = fields if keys is None else {k: fields[k] for k in keys}
-    return {api: props[prop] for prop, api in wanted.items() if props.get(prop) is not None}
+    body = {api: props[prop] for prop, api in wanted.items() if props.get(prop) is not None}
+    if "env" in body:  # the pod's AWS access key joins its environment only on the way to RunPod
+        body["env"] = {**body["env"], **{env: props[p] for p, env in AWS_ENV.items() if props.get(p)}}
+    return body
 
 
 def _inputs(props: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
-    return {k: props[k] for k in (*fields, API_KEY) if k in props}
+    return {k: props[k] for k in (*fields, API_KEY, *AWS_ENV) if k in props}
 
 
 def _diff(
@@ -83,7 +92,7 @@ def _diff(
 ) -> DiffResult:
     rules = rules_for(token)
     assert rules is not None, f"no replace rules for {token}"
-    changed = [k for k in (*fields, API_KEY) if olds.get(k) != news.get(k)]
+    changed = [k for k in (*fields, API_KEY, *AWS_ENV) if olds.get(k) != news.get(k)]
     replaces = [k for k in changed if k in rules.replace]
     return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
 
@@ -104,6 +113,8 @@ class PodProvider(ResourceProvider):
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         changed = [k for k in POD_UPDATABLE if olds.get(k) != news.get(k)]
+        if any(olds.get(k) != news.get(k) for k in AWS_ENV) and "env" not in changed:
+            changed.append("env")  # a new AWS key reaches the pod through its environment
         client = _client(news)
         pod = client.call("PATCH", f"/pods/{id}", _body(news, POD_FIELDS, changed)) if changed else None
         pod = pod or client.call("GET", f"/pods/{id}")
@@ -132,6 +143,8 @@ def _pod_inputs(pod: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, A
     for prop, api in POD_FIELDS.items():
         if api in pod and pod[api] is not None:
             out[prop] = pod[api]
+    if isinstance(out.get("env"), Mapping):  # the AWS key stays in its secret properties only
+        out["env"] = {k: v for k, v in out["env"].items() if k not in AWS_ENV.values()}
     if "image" in pod and "imageName" not in pod:
         out["image_name"] = pod["image"]
     gpu = pod.get("gpu")

@@ -220,8 +220,8 @@ _TABLES: tuple[TypeRules, ...] = (
     _rules(
         RUNPOD_POD,
         "RunPod REST API: PATCH /pods/{podId} updates name, imageName, env, ports, containerDiskInGb, "
-        "volumeInGb, volumeMountPath and resets the pod; anything else needs a new pod (runctl's Pulumi "
-        "dynamic provider replaces it) "
+        "volumeInGb, volumeMountPath, dockerStartCmd and resets the pod; anything else needs a new pod "
+        "(runctl's Pulumi dynamic provider replaces it) "
         "(https://docs.runpod.io/api-reference/pods/PATCH/pods/podId)",
         replace={
             "gpu_type_ids",
@@ -235,7 +235,16 @@ _TABLES: tuple[TypeRules, ...] = (
         notes={
             **{
                 p: _POD_RESET
-                for p in ("image_name", "env", "ports", "container_disk_in_gb", "volume_mount_path")
+                for p in (
+                    "image_name",
+                    "env",
+                    "ports",
+                    "container_disk_in_gb",
+                    "volume_mount_path",
+                    "docker_start_cmd",
+                    "aws_access_key_id",
+                    "aws_secret_access_key",
+                )
             },
             "volume_in_gb": "pod volume grown in place (the pod restarts)",
             "api_key": "state only: the key runctl calls RunPod with",

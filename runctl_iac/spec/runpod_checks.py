@@ -4,8 +4,7 @@
 - E0341: a pod's `data_centers` leave out the data center of the network volume it mounts
   (RunPod attaches a network volume only to pods in its data center);
 - E0342: a pod with both `volume_gb` and a network volume (RunPod allows one of them:
-  https://docs.runpod.io/api-reference/pods/POST/pods, networkVolumeId replaces the pod volume);
-- E0343: `training.group` names a RunPod group: launching in a pod is not built yet.
+  https://docs.runpod.io/api-reference/pods/POST/pods, networkVolumeId replaces the pod volume).
 """
 
 from __future__ import annotations
@@ -61,14 +60,3 @@ def runpod_checks(parts: Parts, emit: Emit) -> None:
                     f'a pod that mounts network volume "{vol}" has no pod volume',
                     "remove volume_gb: RunPod attaches either a pod volume or a network volume",
                 )
-    training = parts.data.get("training")
-    if isinstance(training, dict) and parts.clean("training", "group"):
-        target = parts.mapping("instances").get(str(training.get("group")))
-        if _provider(target) == "runpod":
-            emit(
-                "E0343",
-                ("training", "group"),
-                f'instance group "{training["group"]}" is a RunPod pod: '
-                "runctl cannot launch training there yet",
-                "apply the pod without `training` and start the job in it yourself, or train on an EC2 group",
-            )

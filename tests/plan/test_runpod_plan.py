@@ -71,3 +71,26 @@ def test_unknown_gpu_price_fails_closed_with_a_budget(spec: Path) -> None:
     assert "error[E0513] instances.trainer.gpu: no RunPod price for GPU type NVIDIA Imaginary 1TB" in (
         run.stdout + run.stderr
     )
+
+
+def test_training_pod_plan_golden_holds_no_credential(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training pod gets the bootstrap, its launch-request key and the staging bucket, and its AWS
+    key only as secret placeholders: the values in the environment never reach a plan."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_ACCESS_KEY_ID", "AKIAPODKEYNEVERSHOWN")
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_SECRET_ACCESS_KEY", "pod-secret-never-shown")
+    (tmp_path / "runctl.toml").write_text("# project root\n")
+    (tmp_path / "src").mkdir()
+    shutil.copy(EXAMPLE.with_name("runpod-train.yaml"), tmp_path / "train.yaml")
+    run = invoke("plan", "train.yaml")
+    assert run.code == 0, run.stdout + run.stderr
+    check_golden("runpod-train-plan.txt", run.stdout)
+    doc = invoke("plan", "train.yaml", "-o", "json").json()
+    validate_plan(doc)
+    pod = next(c for c in doc["changes"] if c["id"] == "pod.trainer")
+    text = run.stdout + run.stderr + str(doc)
+    assert "AKIAPODKEYNEVERSHOWN" not in text and "pod-secret-never-shown" not in text
+    assert "pods/trainer/launch.json" in str(pod)
