@@ -109,6 +109,7 @@ class FakeRunPod:
             "volumeInGb": body.get("volumeInGb", 20),
             "volumeMountPath": body.get("volumeMountPath", "/workspace"),
             "env": body.get("env", {}),
+            "dockerStartCmd": body.get("dockerStartCmd", []),
             "ports": body.get("ports", []),
             "interruptible": body.get("interruptible", False),
             "networkVolumeId": volume,

@@ -51,3 +51,31 @@ def test_a_missing_api_key_stops_the_program_before_anything_registers(
     (diag,) = err.value.diagnostics
     assert diag.code == "E0601" and "RUNPOD_API_KEY" in diag.message
     assert diag.hint is not None and "encrypted Pulumi secret" in diag.hint
+
+
+def test_the_training_pods_aws_key_is_secret_and_its_env_names_the_staging_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()  # training.code
+    spec = tmp_path / "train.yaml"
+    spec.write_text(SPEC.with_name("runpod-train.yaml").read_text())
+    graph, _ = compile(load_spec_or_raise(spec))
+    monkeypatch.setenv("RUNPOD_API_KEY", KEY)
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_ACCESS_KEY_ID", "AKIAPROGRAM")
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_SECRET_ACCESS_KEY", "program-pod-secret")
+    monkeypatch.setenv("HF_TOKEN", "hf-program-secret")
+    run = run_program(
+        make_program(graph), graph.project, graph.stack, {"runctl:expiresAt": "2030-01-01T00:00:00Z"}
+    )
+    pod = run.mocks.resources["pod.trainer"]
+    staging_bucket = run.mocks.resources["bucket._staging"]
+    for prop, value in (
+        ("aws_access_key_id", "AKIAPROGRAM"),
+        ("aws_secret_access_key", "program-pod-secret"),
+    ):
+        assert is_rpc_secret(pod.inputs[prop]) and pod.inputs[prop]["value"] == value
+    env = pod.inputs["env"]
+    assert env["RUNCTL_BUCKET"] == staging_bucket.inputs["bucket"]  # the Ref, resolved
+    assert env["RUNCTL_LAUNCH_KEY"] == "pods/trainer/launch.json" and env["RUNCTL_REGION"] == "us-east-1"
+    assert "program-pod-secret" not in str(env) and "AKIAPROGRAM" not in str(env)
+    assert pod.inputs["docker_start_cmd"][:2] == ["bash", "-c"]

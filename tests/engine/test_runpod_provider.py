@@ -11,7 +11,7 @@ import pytest
 
 from runctl_iac.engine import runpod_api
 from runctl_iac.engine.runpod_api import RunPodClient, RunPodError
-from runctl_iac.engine.runpod_provider import NetworkVolumeProvider, PodProvider
+from runctl_iac.engine.runpod_provider import SECRET_OUTPUTS, NetworkVolumeProvider, PodProvider
 from tests.engine.runpod_fake import FakeRunPod, fake_runpod
 
 KEY = "rpa_TESTKEY_never_printed_0123"
@@ -98,6 +98,32 @@ def test_read_reports_drift_and_a_deleted_pod(fake: FakeRunPod) -> None:
     del fake.pods[created.id]
     assert PodProvider().read(created.id, dict(created.outs or {})).id == ""
     PodProvider().delete(created.id, dict(created.outs or {}))  # already gone: not an error
+
+
+def test_the_pods_aws_key_reaches_runpod_in_its_env_and_never_the_plain_env(fake: FakeRunPod) -> None:
+    secret = "pod-aws-secret-0123"
+    props = pod_props(
+        aws_access_key_id="AKIAPOD", aws_secret_access_key=secret, docker_start_cmd=["bash", "-c", "boot"]
+    )
+    created = PodProvider().create(props)
+    _method, _path, body = fake.calls[-1]
+    assert body["env"] == {
+        "RUNCTL_MANAGED_BY": "runctl",
+        "AWS_ACCESS_KEY_ID": "AKIAPOD",
+        "AWS_SECRET_ACCESS_KEY": secret,
+    }
+    assert body["dockerStartCmd"] == ["bash", "-c", "boot"]
+    outs = dict(created.outs or {})
+    assert outs["env"] == {"RUNCTL_MANAGED_BY": "runctl"} and outs["aws_secret_access_key"] == secret
+    assert {"api_key", "aws_access_key_id", "aws_secret_access_key"} <= set(SECRET_OUTPUTS)
+    read = PodProvider().read(created.id, outs)  # RunPod lists the env back with the key in it
+    assert read.outs is not None and read.outs["env"] == {"RUNCTL_MANAGED_BY": "runctl"}
+    assert read.outs["docker_start_cmd"] == ["bash", "-c", "boot"]
+    rotated = {**props, "aws_secret_access_key": "pod-aws-secret-4567"}
+    diff = PodProvider().diff(created.id, props, rotated)
+    assert diff.changes and diff.replaces == []  # a new key updates the pod in place
+    PodProvider().update(created.id, props, rotated)
+    assert fake.calls[-1][2] == {"env": {**body["env"], "AWS_SECRET_ACCESS_KEY": "pod-aws-secret-4567"}}
 
 
 def test_auth_failure_names_the_variable_never_the_key(fake: FakeRunPod) -> None:
