@@ -144,6 +144,7 @@ CODES: dict[str, str] = {
     "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
     "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
     "E0827": "runctl watch: --interval is not a duration",
+    "E0828": "runctl watch cannot watch a run in a RunPod pod (it follows EC2 nodes)",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

@@ -71,6 +71,20 @@ def watch(
             ]
         ) from None
     opened = open_stack(where.spec_path, where.stack, where.stacks_dir, where.local)
+    if opened.target.plan.provider == "runpod":
+        raise fail(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "E0828",
+                    f"training group {opened.target.plan.group} is a RunPod pod: "
+                    "runctl watch follows EC2 nodes",
+                    path="training.group",
+                    hint="the pod's bootstrap starts an unfinished run again after a pod restart; "
+                    "follow it with `runctl job` or `runctl logs --follow`",
+                )
+            ]
+        )
     watcher = _watcher(where, opened, max_restarts, retry_on_failure, max(seconds * 3, 300))
     while True:
         result = guarded(watcher.tick)

@@ -119,3 +119,9 @@ def test_launch_writes_the_pod_request_and_job_logs_stop_job_read_the_bucket(
     assert logs.code == 0 and logs.stdout == "hello from the pod\n"
     everything = "".join(r.stdout + r.stderr for r in (run, job, stop, done, logs)) + script
     assert POD_AWS_SECRET not in everything and SECRET_VALUE not in everything
+
+
+def test_watch_says_a_pods_run_is_not_watched(pod_stack: dict[str, Any]) -> None:
+    run = invoke("watch", "spec.yaml", "--once")
+    assert run.code == 1
+    assert "error[E0828] training.group: training group trainer is a RunPod pod" in run.stderr
