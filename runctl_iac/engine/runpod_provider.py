@@ -97,8 +97,23 @@ def _diff(
     return DiffResult(changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False)
 
 
-def _gone(err: RunPodError) -> bool:
-    return err.status == 404
+def _get(props: Mapping[str, Any], path: str) -> Any:
+    """The resource at `path`, or None when RunPod says it is gone (deleted outside runctl)."""
+    try:
+        return _client(props).call("GET", path)
+    except RunPodError as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+def _delete(props: Mapping[str, Any], path: str) -> None:
+    """Delete the resource at `path`; one already gone is not an error."""
+    try:
+        _client(props).call("DELETE", path)
+    except RunPodError as err:
+        if err.status != 404:
+            raise
 
 
 class PodProvider(ResourceProvider):
@@ -121,20 +136,13 @@ class PodProvider(ResourceProvider):
         return UpdateResult({**_inputs(news, POD_FIELDS), **_pod_outputs(pod)})
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            pod = _client(props).call("GET", f"/pods/{id}")
-        except RunPodError as err:
-            if _gone(err):
-                return ReadResult("", {})
-            raise
+        pod = _get(props, f"/pods/{id}")
+        if pod is None:
+            return ReadResult("", {})
         return ReadResult(id, {**props, **_pod_inputs(pod, props), **_pod_outputs(pod)})
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
-        try:
-            _client(props).call("DELETE", f"/pods/{id}")
-        except RunPodError as err:
-            if not _gone(err):
-                raise
+        _delete(props, f"/pods/{id}")
 
 
 def _pod_inputs(pod: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,21 +191,14 @@ class NetworkVolumeProvider(ResourceProvider):
         return UpdateResult(_inputs(news, VOLUME_FIELDS))
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            vol = _client(props).call("GET", f"/networkvolumes/{id}")
-        except RunPodError as err:
-            if _gone(err):
-                return ReadResult("", {})
-            raise
+        vol = _get(props, f"/networkvolumes/{id}")
+        if vol is None:
+            return ReadResult("", {})
         seen = {prop: vol[api] for prop, api in VOLUME_FIELDS.items() if vol.get(api) is not None}
         return ReadResult(id, {**props, **seen})
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
-        try:
-            _client(props).call("DELETE", f"/networkvolumes/{id}")
-        except RunPodError as err:
-            if not _gone(err):
-                raise
+        _delete(props, f"/networkvolumes/{id}")
 
 
 class Pod(Resource, module="runpod", name="Pod"):

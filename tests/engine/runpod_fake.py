@@ -14,12 +14,13 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+Handle = Callable[[Any], tuple[int, Any]]
 NO_CAPACITY = (
     "There are no longer any instances available with the requested specifications. "
     "Please refresh and try again."
@@ -63,27 +64,48 @@ class FakeRunPod:
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
 
-    def _pods(self, method: str, rest: list[str], body: Any) -> tuple[int, Any]:
-        if not rest:
-            if method == "GET":
-                return 200, list(self.pods.values())
-            if method == "POST":
-                return self._create_pod(body)
-            return 405, {"error": "method not allowed"}
-        pod = self.pods.get(rest[0])
-        if pod is None:
-            return 404, {"error": f"pod {rest[0]} not found"}
+    def _collection(self, method: str, table: dict[str, Any], create: Handle, body: Any) -> tuple[int, Any]:
         if method == "GET":
-            return 200, pod
+            return 200, list(table.values())
+        if method == "POST":
+            return create(body)
+        return 405, {"error": "method not allowed"}
+
+    def _one(
+        self,
+        table: dict[str, Any],
+        what: str,
+        key: str,
+        method: str,
+        body: Any,
+        patch: Any,
+        in_use: Any = None,
+    ) -> tuple[int, Any]:
+        item = table.get(key)
+        if item is None:
+            return 404, {"error": f"{what} {key} not found"}
+        if method == "GET":
+            return 200, item
         if method == "PATCH":
-            renamed = {"imageName": "image"}
-            for key, value in body.items():
-                pod[renamed.get(key, key)] = value
-            return 200, pod
+            return patch(item, body)
         if method == "DELETE":
-            del self.pods[rest[0]]
+            if in_use is not None and in_use(key):
+                return 400, {"error": f"{what} is attached to a pod"}
+            del table[key]
             return 204, None
         return 405, {"error": "method not allowed"}
+
+    def _pods(self, method: str, rest: list[str], body: Any) -> tuple[int, Any]:
+        if not rest:
+            return self._collection(method, self.pods, self._create_pod, body)
+        return self._one(self.pods, "pod", rest[0], method, body, self._patch_pod)
+
+    @staticmethod
+    def _patch_pod(pod: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+        renamed = {"imageName": "image"}
+        for key, value in body.items():
+            pod[renamed.get(key, key)] = value
+        return 200, pod
 
     def _create_pod(self, body: dict[str, Any]) -> tuple[int, Any]:
         for required in ("imageName", "gpuTypeIds"):
@@ -120,34 +142,29 @@ class FakeRunPod:
 
     def _volumes(self, method: str, rest: list[str], body: Any) -> tuple[int, Any]:
         if not rest:
-            if method == "GET":
-                return 200, list(self.volumes.values())
-            if method == "POST":
-                vol = {
-                    "id": self._new_id("vol"),
-                    "name": body["name"],
-                    "size": body["size"],
-                    "dataCenterId": body["dataCenterId"],
-                }
-                self.volumes[vol["id"]] = vol
-                return 201, vol
-            return 405, {"error": "method not allowed"}
-        vol = self.volumes.get(rest[0])
-        if vol is None:
-            return 404, {"error": f"network volume {rest[0]} not found"}
-        if method == "GET":
-            return 200, vol
-        if method == "PATCH":
-            if "size" in body and body["size"] < vol["size"]:
-                return 400, {"error": "network volume size can only be increased"}
-            vol.update({k: body[k] for k in ("name", "size") if k in body})
-            return 200, vol
-        if method == "DELETE":
-            if any(p.get("networkVolumeId") == rest[0] for p in self.pods.values()):
-                return 400, {"error": "network volume is attached to a pod"}
-            del self.volumes[rest[0]]
-            return 204, None
-        return 405, {"error": "method not allowed"}
+            return self._collection(method, self.volumes, self._create_volume, body)
+
+        def in_use(key: str) -> bool:
+            return any(p.get("networkVolumeId") == key for p in self.pods.values())
+
+        return self._one(self.volumes, "network volume", rest[0], method, body, self._patch_volume, in_use)
+
+    def _create_volume(self, body: dict[str, Any]) -> tuple[int, Any]:
+        vol = {
+            "id": self._new_id("vol"),
+            "name": body["name"],
+            "size": body["size"],
+            "dataCenterId": body["dataCenterId"],
+        }
+        self.volumes[vol["id"]] = vol
+        return 201, vol
+
+    @staticmethod
+    def _patch_volume(vol: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+        if "size" in body and body["size"] < vol["size"]:
+            return 400, {"error": "network volume size can only be increased"}
+        vol.update({k: body[k] for k in ("name", "size") if k in body})
+        return 200, vol
 
 
 def _handler(fake: FakeRunPod) -> type[BaseHTTPRequestHandler]:
@@ -189,3 +206,14 @@ def fake_runpod(api_key: str) -> Iterator[FakeRunPod]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def runpod_env(monkeypatch: Any, api_key: str) -> Iterator[FakeRunPod]:
+    """The fake, with RunPod's API URL and key in the environment (the provider host inherits it)."""
+    from runctl_iac.engine import runpod_api
+
+    with fake_runpod(api_key) as fake:
+        monkeypatch.setenv(runpod_api.API_URL_ENV, fake.url)
+        monkeypatch.setenv("RUNPOD_API_KEY", api_key)
+        yield fake

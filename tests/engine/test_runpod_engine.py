@@ -6,15 +6,14 @@ in output or, unencrypted, in the state."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from runctl_iac.engine import runpod_api
 from tests.cli.plan_helpers import invoke
-from tests.engine.runpod_fake import FakeRunPod, fake_runpod
+from tests.engine.runpod_fake import FakeRunPod, runpod_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "fixtures" / "runpod" / "mixed-local.yaml"
@@ -23,10 +22,7 @@ KEY = "rpa_ENGINEKEY_never_in_state_4711"
 
 @pytest.fixture
 def runpod(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRunPod]:
-    with fake_runpod(KEY) as fake:
-        # the provider host inherits the environment through the Pulumi CLI
-        monkeypatch.setenv(runpod_api.API_URL_ENV, fake.url)
-        monkeypatch.setenv("RUNPOD_API_KEY", KEY)
+    with runpod_env(monkeypatch, KEY) as fake:
         yield fake
 
 
@@ -34,6 +30,22 @@ def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new))
+
+
+@contextmanager
+def _local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec_text: str) -> Iterator[Path]:
+    """A project in tmp_path holding spec.yaml, with the local AWS emulator running; yields the spec."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runctl.toml").write_text("")
+    # the state folder: created here until the product creates it on first use (another change)
+    (tmp_path / ".runctl" / "state").mkdir(parents=True)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    assert invoke("local", "start").code == 0
+    try:
+        yield spec
+    finally:
+        invoke("local", "stop")
 
 
 def _ok(*args: str) -> str:
@@ -47,14 +59,7 @@ def _ok(*args: str) -> str:
 def test_runpod_lifecycle_through_the_engine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None, runpod: FakeRunPod
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "runctl.toml").write_text("")
-    # the state folder: created here until the product creates it on first use (another change)
-    (tmp_path / ".runctl" / "state").mkdir(parents=True)
-    spec = tmp_path / "spec.yaml"
-    shutil.copy(SPEC, spec)
-    assert invoke("local", "start").code == 0
-    try:
+    with _local_project(tmp_path, monkeypatch, SPEC.read_text()) as spec:
         _ok("apply", spec.name, "--yes", "--no-launch")
         assert len(runpod.pods) == 1 and len(runpod.volumes) == 1
         pod = next(iter(runpod.pods.values()))
@@ -84,21 +89,13 @@ def test_runpod_lifecycle_through_the_engine(
 
         _ok("destroy", spec.name, "--yes")
         assert runpod.pods == {} and runpod.volumes == {}
-    finally:
-        invoke("local", "stop")
 
 
 @pytest.mark.engine
 def test_runpod_failures_are_diagnostics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None, runpod: FakeRunPod
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "runctl.toml").write_text("")
-    (tmp_path / ".runctl" / "state").mkdir(parents=True)  # see above
-    spec = tmp_path / "spec.yaml"
-    shutil.copy(SPEC, spec)
-    assert invoke("local", "start").code == 0
-    try:
+    with _local_project(tmp_path, monkeypatch, SPEC.read_text()) as spec:
         runpod.no_capacity.add("NVIDIA H100 80GB HBM3")
         failed = invoke("apply", spec.name, "--yes", "--no-launch")
         out = failed.stdout + failed.stderr
@@ -112,5 +109,32 @@ def test_runpod_failures_are_diagnostics(
         runpod.no_capacity.clear()
         _ok("destroy", spec.name, "--yes")
         assert runpod.volumes == {}
-    finally:
-        invoke("local", "stop")
+
+
+AWS_SECRET = "pod-aws-secret-never-in-state-0815"
+
+
+@pytest.mark.engine
+def test_a_training_pod_gets_the_bootstrap_and_its_aws_key_only_encrypted_in_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_aws_credentials: None, runpod: FakeRunPod
+) -> None:
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_ACCESS_KEY_ID", "AKIAENGINEPOD")
+    monkeypatch.setenv("RUNCTL_RUNPOD_AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+    training = "training: {group: trainer, run: python train.py}\n"
+    with _local_project(tmp_path, monkeypatch, SPEC.read_text() + training) as spec:
+        out = _ok("apply", spec.name, "--yes")  # the local target applies; it launches nothing
+        assert AWS_SECRET not in out
+        (pod,) = runpod.pods.values()
+        assert pod["dockerStartCmd"][:2] == ["bash", "-c"] and "RUNCTL_LAUNCH_KEY" in pod["dockerStartCmd"][2]
+        env = pod["env"]
+        assert env["AWS_ACCESS_KEY_ID"] == "AKIAENGINEPOD" and env["AWS_SECRET_ACCESS_KEY"] == AWS_SECRET
+        assert env["RUNCTL_LAUNCH_KEY"] == "pods/trainer/launch.json"
+        assert env["RUNCTL_BUCKET"].startswith("runctl-rp-mixed-dev-staging-")  # the physical name
+        state = "".join(p.read_text(errors="replace") for p in (tmp_path / ".runctl").rglob("*.json"))
+        assert "pods/trainer/launch.json" in state
+        assert AWS_SECRET not in state and "AKIAENGINEPOD" not in state and KEY not in state
+        for args in (("plan", spec.name), ("status", spec.name), ("refresh", spec.name)):
+            run = invoke(*args)
+            assert AWS_SECRET not in run.stdout + run.stderr, args
+        _ok("destroy", spec.name, "--yes")
+        assert runpod.pods == {}

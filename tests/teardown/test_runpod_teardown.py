@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from runctl_iac.engine import runpod_api
 from runctl_iac.engine.runpod_api import RunPodClient
 from runctl_iac.teardown.runpod import discover_runpod
 from tests.cli.plan_helpers import invoke
-from tests.engine.runpod_fake import FakeRunPod, fake_runpod
+from tests.engine.runpod_fake import FakeRunPod, runpod_env
 
 KEY = "rpa_TEARDOWN_secret_9911"
 WEST = "us-west-2"
@@ -22,9 +21,7 @@ WEST = "us-west-2"
 
 @pytest.fixture
 def runpod(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRunPod]:
-    with fake_runpod(KEY) as fake:
-        monkeypatch.setenv(runpod_api.API_URL_ENV, fake.url)
-        monkeypatch.setenv("RUNPOD_API_KEY", KEY)
+    with runpod_env(monkeypatch, KEY) as fake:
         yield fake
 
 
