@@ -27,7 +27,8 @@ def launch(
     ),
     node: int = typer.Option(0, "--node", "-n", help="The node (rank) whose script --print-script shows."),
 ) -> None:
-    """Start the training job on every node of its group, through SSM Run Command.
+    """Start the training job on every node of its group, through SSM Run Command (on a RunPod
+    group: through a launch request in the staging bucket, which the pod polls; docs/runpod.md).
 
     The code is uploaded to the stack's staging bucket (only when it changed),
     the run's bash script is staged there, and each node fetches and starts it
@@ -47,7 +48,7 @@ def launch(
     spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     if print_script:
         from runctl_iac.diagnostics import Diagnostic, Severity
-        from runctl_iac.launch.script import render_script
+        from runctl_iac.launch.pod import node_script
 
         _spec, graph, plan, warnings = load_compiled(spec, stack, stacks_dir, local)
         warn(warnings)
@@ -62,7 +63,7 @@ def launch(
             raise fail(
                 [Diagnostic(Severity.ERROR, "E0802", message, str(spec), path="training.group", hint=hint)]
             )
-        write_out(render_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
+        write_out(node_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
         raise typer.Exit(EXIT_OK)
     opened = open_stack(spec, stack, stacks_dir, local, launch=True)
     raise typer.Exit(run_launch(spec, opened, wait=wait, follow=follow, yes=yes))

@@ -22,8 +22,20 @@ from runctl_iac.launch.script import Runtime, render_script, with_overrides
 MASTER = "127.0.0.1"  # a pod is a single node: it is its own master
 
 
-def render_pod_script(plan: LaunchPlan, *, project: str, stack: str, region: str, runtime: Runtime) -> str:
-    script = render_script(plan, None, project=project, stack=stack, region=region, runtime=runtime)
+def node_script(
+    plan: LaunchPlan,
+    rank: int | None,
+    *,
+    project: str,
+    stack: str,
+    region: str,
+    runtime: Runtime | None = None,
+) -> str:
+    """The node script for the plan's group (`script.render_script`); on a RunPod group, with pod.sh
+    at its overrides marker."""
+    script = render_script(plan, rank, project=project, stack=stack, region=region, runtime=runtime)
+    if plan.provider != "runpod":
+        return script
     overrides = resources.files("runctl_iac.launch").joinpath("pod.sh").read_text(encoding="utf-8")
     return with_overrides(script, overrides)
 

@@ -125,3 +125,13 @@ def test_watch_says_a_pods_run_is_not_watched(pod_stack: dict[str, Any]) -> None
     run = invoke("watch", "spec.yaml", "--once")
     assert run.code == 1
     assert "error[E0828] training.group: training group trainer is a RunPod pod" in run.stderr
+
+
+def test_print_script_shows_the_pods_script(project: Path) -> None:
+    write(project / "spec.yaml", POD_SPEC)
+    run = invoke("launch", "spec.yaml", "--print-script")
+    assert run.code == 0, run.stderr
+    assert (
+        "a RunPod pod instead of an EC2 node" in run.stdout
+        and "INSTANCE_TYPE='NVIDIA H100 80GB HBM3'" in run.stdout
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -72,7 +73,7 @@ def test_pod_bootstrap_runs_a_launch_request_to_success_and_stops_on_request(
 
     def launch(p: LaunchPlan, run_id: str) -> str:
         runtime = Runtime(run_id, bucket, (pod.MASTER,), code_uri)
-        script = pod.render_pod_script(p, project="demo", stack="dev", region="us-east-1", runtime=runtime)
+        script = pod.node_script(p, None, project="demo", stack="dev", region="us-east-1", runtime=runtime)
         aws.s3.put_object(Bucket=bucket, Key=staging.script_key(run_id), Body=script.encode())
         pod.request_launch(aws.s3, bucket, "gpu", run_id)
         return script
@@ -121,3 +122,21 @@ def test_pod_bootstrap_runs_a_launch_request_to_success_and_stops_on_request(
     ]
     for text in outputs:
         assert AWS_SECRET not in text and SECRET not in text
+
+
+def test_the_pod_script_and_the_bootstrap_pass_shellcheck(tmp_path: Path) -> None:
+    _graph, plan = compiled(pod_spec(full_training()))
+    script = pod.node_script(plan, 0, project="demo", stack="dev", region="us-east-1")
+    assert "a RunPod pod instead of an EC2 node" in script and "# @@LOCAL_OVERRIDES@@" not in script
+    (tmp_path / "node.sh").write_text(script)
+    (tmp_path / "boot.sh").write_text("#!/usr/bin/env bash\n" + bootstrap())
+    shellcheck = str(Path(sys.executable).parent / "shellcheck")
+    # SC2329 (a function never invoked): pod.sh redefines node functions, so the node's own go unused
+    for name in ("node.sh", "boot.sh"):
+        out = subprocess.run(
+            [shellcheck, "-x", "--exclude=SC2329", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert out.returncode == 0, (name, out.stdout)
