@@ -149,7 +149,8 @@ def _pod_inputs(pod: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, A
     """What the API says about the fields runctl sets (drift shows up on refresh)."""
     out: dict[str, Any] = {}
     for prop, api in POD_FIELDS.items():
-        if api in pod and pod[api] is not None:
+        # an empty default the API echoes (dockerStartCmd: []) for a field runctl leaves out is no drift
+        if pod.get(api) is not None and (prop in props or pod[api] not in ([], {}, "")):
             out[prop] = pod[api]
     if isinstance(out.get("env"), Mapping):  # the AWS key stays in its secret properties only
         out["env"] = {k: v for k, v in out["env"].items() if k not in AWS_ENV.values()}

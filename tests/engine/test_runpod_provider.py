@@ -95,6 +95,7 @@ def test_read_reports_drift_and_a_deleted_pod(fake: FakeRunPod) -> None:
     read = PodProvider().read(created.id, dict(created.outs or {}))
     assert read.outs is not None and read.outs["image_name"] == "someone/else:1"
     assert read.outs["cloud_type"] == "SECURE"  # a request preference the API does not echo is kept
+    assert "docker_start_cmd" not in read.outs  # RunPod's empty default for a field runctl leaves out
     del fake.pods[created.id]
     assert PodProvider().read(created.id, dict(created.outs or {})).id == ""
     PodProvider().delete(created.id, dict(created.outs or {}))  # already gone: not an error
