@@ -27,8 +27,7 @@ def launch(
     ),
     node: int = typer.Option(0, "--node", "-n", help="The node (rank) whose script --print-script shows."),
 ) -> None:
-    """Start the training job on every node of its group, through SSM Run Command (on a RunPod
-    group: through a launch request in the staging bucket, which the pod polls; docs/runpod.md).
+    """Start the training job on every node of its group, through SSM Run Command.
 
     The code is uploaded to the stack's staging bucket (only when it changed),
     the run's bash script is staged there, and each node fetches and starts it
@@ -37,6 +36,8 @@ def launch(
     on the stack is stopped first, after asking (--yes in CI). With --wait or
     --follow the exit code is the job's outcome: 0 when every node succeeded,
     1 otherwise, with the failing node, its state and the tail of its log.
+    A RunPod group has no SSM: runctl writes a launch request to the staging
+    bucket, which the pod polls (docs/runpod.md).
     --print-script shows what a node runs, without credentials; values known
     only at launch are read by the script from its environment.
 
