@@ -49,7 +49,7 @@ def launch(
     spec, stack, stacks_dir, local = where.spec_path, where.stack, where.stacks_dir, where.local
     if print_script:
         from runctl_iac.diagnostics import Diagnostic, Severity
-        from runctl_iac.launch.pod import node_script
+        from runctl_iac.launch.script import render_script
 
         _spec, graph, plan, warnings = load_compiled(spec, stack, stacks_dir, local)
         warn(warnings)
@@ -64,7 +64,7 @@ def launch(
             raise fail(
                 [Diagnostic(Severity.ERROR, "E0802", message, str(spec), path="training.group", hint=hint)]
             )
-        write_out(node_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
+        write_out(render_script(plan, node, project=graph.project, stack=graph.stack, region=graph.region))
         raise typer.Exit(EXIT_OK)
     opened = open_stack(spec, stack, stacks_dir, local, launch=True)
     raise typer.Exit(run_launch(spec, opened, wait=wait, follow=follow, yes=yes))

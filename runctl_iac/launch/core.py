@@ -23,7 +23,7 @@ from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.launch import code, pod, runs, ssm
 from runctl_iac.launch.aws import Clients
 from runctl_iac.launch.outputs import AppliedStack
-from runctl_iac.launch.script import Runtime, fetch_and_run_command, state_name
+from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
 
 Report = Callable[[str], None]
 # total bytes -> (callback per uploaded chunk, called with the chunk's size; done)
@@ -192,7 +192,7 @@ def start_run(
     run_id, restart = relaunch if relaunch is not None else (staging.new_run_id(), 0)
     runtime = Runtime(run_id, target.bucket, target.node_ips, code_uri, target.volume_ids, restart)
     state = state_name(target.project, target.stack)
-    script = pod.node_script(
+    script = render_script(
         plan, None, project=target.project, stack=target.stack, region=target.region, runtime=runtime
     )
     clients.s3.put_object(

@@ -3,7 +3,7 @@
 The pod's start command (compiler/pod_bootstrap.sh) polls `staging.launch_request_key(group)` in the
 staging bucket. `request_launch` writes the request after the run's node script is staged; the pod
 then fetches that script and starts it as rank 0, like the SSM command on an EC2 node. The script is
-node.sh with pod.sh at its overrides marker (no IMDS, systemd, EBS or shutdown in a pod); status,
+node.sh with pod.sh (`script.render_script`: no IMDS, systemd, EBS or shutdown in a pod); status,
 logs and stop requests use the bucket's usual keys, so `runctl job`, `logs` and `stop-job` read a pod's
 run as any other.
 """
@@ -12,32 +12,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 from runctl_iac import staging
-from runctl_iac.compiler.graph import LaunchPlan
-from runctl_iac.launch.script import Runtime, render_script, with_overrides
 
 MASTER = "127.0.0.1"  # a pod is a single node: it is its own master
-
-
-def node_script(
-    plan: LaunchPlan,
-    rank: int | None,
-    *,
-    project: str,
-    stack: str,
-    region: str,
-    runtime: Runtime | None = None,
-) -> str:
-    """The node script for the plan's group (`script.render_script`); on a RunPod group, with pod.sh
-    at its overrides marker."""
-    script = render_script(plan, rank, project=project, stack=stack, region=region, runtime=runtime)
-    if plan.provider != "runpod":
-        return script
-    overrides = resources.files("runctl_iac.launch").joinpath("pod.sh").read_text(encoding="utf-8")
-    return with_overrides(script, overrides)
 
 
 def launch_request(run_id: str, restart: int) -> dict[str, Any]:

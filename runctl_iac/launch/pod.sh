@@ -1,4 +1,4 @@
-# ---- a RunPod pod instead of an EC2 node (launch/pod.py puts this at the overrides marker) ----
+# ---- a RunPod pod instead of an EC2 node (script.render_script puts this at the overrides marker) ----
 # The supervisor above runs unchanged (preflight, setup once, run, max_runtime, stop requests,
 # status.json and log.txt in the staging bucket, checkpoints in S3, the job's spend). What an EC2 node
 # has and a pod lacks is switched off:

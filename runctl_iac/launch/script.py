@@ -189,8 +189,13 @@ def render_script(
     runtime: Runtime | None = None,
 ) -> str:
     """The bash script for the plan's group; `rank` is the node it runs as when not given an argument
-    (None: the rank must be given, as `runctl launch` does in each node's command)."""
-    return template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
+    (None: the rank must be given, as `runctl launch` does in each node's command). On a RunPod group,
+    pod.sh goes in just before the overrides marker (which stays free for `run --here`'s here.sh)."""
+    script = template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
+    if plan.provider == "runpod":
+        pod = resources.files("runctl_iac.launch").joinpath("pod.sh").read_text(encoding="utf-8")
+        script = with_overrides(script, f"{pod}{OVERRIDES_MARKER}")
+    return script
 
 
 def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, region: str) -> str:

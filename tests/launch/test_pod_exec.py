@@ -22,7 +22,7 @@ from runctl_iac import staging
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.compiler.runpod import bootstrap
 from runctl_iac.launch import pod, runs
-from runctl_iac.launch.script import Runtime
+from runctl_iac.launch.script import Runtime, render_script
 from tests.launch import nodehost
 from tests.launch.plans import compiled, full_training, pod_spec
 
@@ -73,7 +73,7 @@ def test_pod_bootstrap_runs_a_launch_request_to_success_and_stops_on_request(
 
     def launch(p: LaunchPlan, run_id: str) -> str:
         runtime = Runtime(run_id, bucket, (pod.MASTER,), code_uri)
-        script = pod.node_script(p, None, project="demo", stack="dev", region="us-east-1", runtime=runtime)
+        script = render_script(p, None, project="demo", stack="dev", region="us-east-1", runtime=runtime)
         aws.s3.put_object(Bucket=bucket, Key=staging.script_key(run_id), Body=script.encode())
         pod.request_launch(aws.s3, bucket, "gpu", run_id)
         return script
@@ -126,8 +126,8 @@ def test_pod_bootstrap_runs_a_launch_request_to_success_and_stops_on_request(
 
 def test_the_pod_script_and_the_bootstrap_pass_shellcheck(tmp_path: Path) -> None:
     _graph, plan = compiled(pod_spec(full_training()))
-    script = pod.node_script(plan, 0, project="demo", stack="dev", region="us-east-1")
-    assert "a RunPod pod instead of an EC2 node" in script and "# @@LOCAL_OVERRIDES@@" not in script
+    script = render_script(plan, 0, project="demo", stack="dev", region="us-east-1")
+    assert "a RunPod pod instead of an EC2 node" in script
     (tmp_path / "node.sh").write_text(script)
     (tmp_path / "boot.sh").write_text("#!/usr/bin/env bash\n" + bootstrap())
     shellcheck = str(Path(sys.executable).parent / "shellcheck")
