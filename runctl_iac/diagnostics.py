@@ -69,6 +69,9 @@ CODES: dict[str, str] = {
     "E0331": "capacity candidate type unknown to the catalog or not offered in the region",
     "E0332": "capacity zone is not in the spec's region",
     "E0333": "capacity candidate has other accelerators per node than the first",
+    "E0340": "a group mounts a volume of the other provider (EBS on a RunPod pod, or the reverse)",
+    "E0341": "a RunPod pod's data_centers leave out the data center of its network volume",
+    "E0342": "a RunPod pod has both a pod volume and a network volume",
     # E04xx / W04xx: stacks and overlays
     "E0401": "invalid stack name",
     "W0402": "no overlay file for this stack; the spec is used as is",
@@ -116,6 +119,8 @@ CODES: dict[str, str] = {
     "W0722": "the spec differs from what was last applied: the ejected program holds the spec",
     "E0723": "every capacity candidate was tried and none had capacity",
     "E0724": "--candidate N names no candidate of the group (or one over the budget)",
+    "E0725": "RunPod refused the change (API key, capacity, rate limit, request)",
+    "E0726": "eject cannot write RunPod resources (runctl's own dynamic provider)",
     # E08xx / W08xx: training launch and job
     "E0801": "the spec has no training to launch",
     "E0802": "node rank does not exist in the training group",
@@ -139,6 +144,7 @@ CODES: dict[str, str] = {
     "E0825": "a secret for a local run is neither in the environment nor given at the prompt",
     "E0826": "no local run of this stack in .runctl/runs (run `runctl run SPEC --here` first)",
     "E0827": "runctl watch: --interval is not a duration",
+    "E0828": "runctl watch cannot watch a run in a RunPod pod (it follows EC2 nodes)",
     # E09xx / W09xx: teardown (gc, resources)
     "E0901": "no region to search (--region, regions in runctl.toml, or AWS_REGION)",
     "E0902": "state backend cannot be read (gc reads the stack list of a file:// or s3:// backend)",

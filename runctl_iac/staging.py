@@ -11,6 +11,8 @@ log and reads its stop request at these keys) and the teardown layer (is a job r
     runs/<run-id>/node-<rank>/stop             present: `runctl stop-job` asked the node to stop
     runs/<run-id>/autostop.json                rank 0's autostop decision for the run (action, reason)
     runs/<run-id>/watch-lease.json             `runctl watch`'s recovery lease (owner, expires_at)
+    pods/<group>/launch.json                   a RunPod group's launch request (run_id, restart, script and
+                                               status keys): the pod's bootstrap polls it and starts the run
 
 Run ids sort by time: `YYYYmmddTHHMMSSZ-xxxxxx` (UTC, then 6 random hex digits).
 """
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 
 RUNS = "runs/"
 CODE = "code/"
+PODS = "pods/"
 NODE_DIR = "node-{rank}/"
 STATUS_FILE = "status.json"
 LOG_FILE = "log.txt"
@@ -77,3 +80,7 @@ def lease_key(run_id: str) -> str:
 
 def code_key(digest: str) -> str:
     return f"{CODE}{digest}.tar.gz"
+
+
+def launch_request_key(group: str) -> str:
+    return f"{PODS}{group}/launch.json"

@@ -44,9 +44,10 @@ def eject(
     warn(warnings)
 
     def body() -> int:
-        from runctl_iac.engine.eject_project import eject_files, write_project
+        from runctl_iac.engine.eject_project import check_ejectable, eject_files, write_project
         from runctl_iac.launch.script import render_script
 
+        check_ejectable(graph)  # E0726 before any stack or passphrase question
         source = _source(spec, graph, backend, local=loaded.target == "local")
         script = None
         if plan.nodes:

@@ -33,6 +33,8 @@ def launch(
     on the stack is stopped first, after asking (--yes in CI). With --wait or
     --follow the exit code is the job's outcome: 0 when every node succeeded,
     1 otherwise, with the failing node, its state and the tail of its log.
+    A RunPod group has no SSM: runctl writes a launch request to the staging
+    bucket, which the pod polls (docs/runpod.md).
     --print-script shows what a node runs, without credentials; values known
     only at launch are read by the script from its environment.
 

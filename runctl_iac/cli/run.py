@@ -79,7 +79,8 @@ def run(
         plan = hr.local_plan(plan, nodes)
         plan = _with_checkpoints(spec, plan, checkpoints, graph, loaded.target == "local")
         code = hr.code_dir(plan, spec.resolve().parent)
-        image = loaded.instances[plan.group].image if plan.group in loaded.instances else ""
+        pod = loaded.runpod_groups.get(plan.group)
+        image = pod.container_image if pod else loaded.instances[plan.group].image
         found, notes = preflight(plan, image, local.root, require_gpu=require_gpu)
         if found:
             sys.stderr.write(render_text(found, colour=use_colour(sys.stderr)))

@@ -93,6 +93,7 @@ def _watcher(where: StackArgs, opened: Opened, max_restarts: int, retry: bool, l
     from runctl_iac.launch.health import node_hourly
     from runctl_iac.launch.watch import Watcher
 
+    _refuse_a_pod(opened)
     local = opened.spec.target == "local"
     endpoint = opened.clients.s3.meta.endpoint_url if local else None
     session = boto_session(opened.graph.region, FAKE_CREDENTIALS if local else None)
@@ -161,3 +162,23 @@ def _relaunch(where: StackArgs, outputs: Mapping[str, Any], run_id: str, restart
 
 def register(app: typer.Typer) -> None:
     app.command(name="watch")(watch)
+
+
+def _refuse_a_pod(opened: Opened) -> None:
+    """E0828: a run in a RunPod pod has no EC2 instance to watch."""
+    from runctl_iac.diagnostics import Diagnostic, Severity
+
+    if opened.target.plan.provider == "runpod":
+        raise fail(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "E0828",
+                    f"training group {opened.target.plan.group} is a RunPod pod: "
+                    "runctl watch follows EC2 nodes",
+                    path="training.group",
+                    hint="the pod's bootstrap starts an unfinished run again after a pod restart; "
+                    "follow it with `runctl job` or `runctl logs --follow`",
+                )
+            ]
+        )

@@ -16,6 +16,7 @@ from runctl_iac.compiler.instances import compile_instances
 from runctl_iac.compiler.job import job_properties
 from runctl_iac.compiler.launch import build_launch_plan
 from runctl_iac.compiler.provider import compile_provider
+from runctl_iac.compiler.runpod import compile_runpod
 from runctl_iac.compiler.secrets import compile_secrets
 from runctl_iac.compiler.volumes import compile_volumes
 from runctl_iac.spec.model import Spec
@@ -28,6 +29,7 @@ STEPS: tuple[Callable[[Context], None], ...] = (
     compile_buckets,
     compile_secrets,
     compile_instances,
+    compile_runpod,
 )
 
 

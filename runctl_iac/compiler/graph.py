@@ -234,7 +234,7 @@ class NodeMount:
 
 @dataclass(frozen=True)
 class Node:
-    instance_resource: str  # id of the aws:ec2/instance:Instance
+    instance_resource: str  # id of the aws:ec2/instance:Instance (of the RunPod pod on a RunPod group)
     rank: int
     mounts: tuple[NodeMount, ...] = ()
 
@@ -262,3 +262,5 @@ class LaunchPlan:
     max_run_usd: str | None = None  # budget.max_run_usd, enforced on the nodes (decimal text)
     spot: bool = False  # the group runs on spot (the node reads its price, else the plan's estimate)
     spot_max_price_usd: str | None = None  # a pinned spot price (decimal text)
+    gpu_count: int = 0  # RunPod: GPUs in the pod (EC2: the type says)
+    provider: str = "aws"  # aws: EC2 nodes started over SSM; runpod: one pod, started by a launch request

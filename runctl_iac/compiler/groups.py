@@ -109,7 +109,8 @@ def instance_policy(ctx: Context) -> str:
         }
     )
     training = ctx.spec.training
-    if training is not None and ctx.spec.instances[training.group].spot is not None:
+    trainer = ctx.spec.instances.get(training.group) if training is not None else None  # None: on RunPod
+    if trainer is not None and trainer.spot is not None:
         # the node counts its spend at the spot price it pays (DescribeSpotPriceHistory supports no
         # resource-level permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html)
         statements.append(

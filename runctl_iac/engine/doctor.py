@@ -89,6 +89,26 @@ def check_plugin(info: clicmd.CliInfo | None) -> Check:
     return Check("AWS plugin", False, "not installed", hint)
 
 
+DYNAMIC_PLUGIN = "pulumi-resource-pulumi-python"
+
+
+def check_dynamic_plugin(info: clicmd.CliInfo | None) -> Check:
+    """The plugin that hosts runctl's RunPod dynamic provider: the official Pulumi CLI ships it beside
+    `pulumi`; the engine also takes one from PATH. Needed only for specs with `provider: runpod`."""
+    name = "RunPod (dynamic provider plugin)"
+    hint = (
+        f"install the official Pulumi CLI (it ships {DYNAMIC_PLUGIN} beside `pulumi`), or put a "
+        "script that runs `python3 -u -m pulumi.dynamic` with runctl's Python on PATH under that name"
+    )
+    beside = Path(info.path).parent / DYNAMIC_PLUGIN if info is not None else None
+    if beside is not None and beside.exists():
+        return Check(name, True, f"{DYNAMIC_PLUGIN} beside the Pulumi CLI ({beside})", required=False)
+    on_path = shutil.which(DYNAMIC_PLUGIN)
+    if on_path:
+        return Check(name, True, f"{DYNAMIC_PLUGIN} from PATH ({on_path})", required=False)
+    return Check(name, False, f"{DYNAMIC_PLUGIN} not found", hint, required=False)
+
+
 def check_credentials() -> tuple[Check, str | None]:
     """(check, region of the session)."""
     import boto3
@@ -177,6 +197,7 @@ def run_checks(backend: Backend, home: Path | None = None) -> list[Check]:
     return [
         check_cli(info),
         check_plugin(info),
+        check_dynamic_plugin(info),
         credentials,
         check_region(region),
         check_backend(backend),

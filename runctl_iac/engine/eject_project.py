@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from runctl_iac.compiler.graph import Graph, LaunchPlan
+from runctl_iac.compiler.runpod import NETWORK_VOLUME, POD
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.engine.eject import program_source
 from runctl_iac.engine.program import secret_env_names
@@ -118,10 +119,27 @@ def _readme(graph: Graph, plan: LaunchPlan | None, source: StackSource, secrets:
     return "\n".join(lines)
 
 
+def check_ejectable(graph: Graph) -> None:
+    """E0726 when the graph holds RunPod resources: they are runctl's own Pulumi dynamic provider
+    (`runctl_iac.engine.runpod_provider`), which a standalone pulumi_aws program cannot hold without
+    runctl, and their state names that provider, so an ejected copy could not manage them."""
+    runpod = sorted(r.id for r in graph.resources.values() if r.type in (POD, NETWORK_VOLUME))
+    if runpod:
+        shown = ", ".join(runpod[:3]) + (f" (and {len(runpod) - 3} more)" if len(runpod) > 3 else "")
+        raise _error(
+            "E0726",
+            f"cannot eject {graph.project}/{graph.stack}: it holds RunPod resources ({shown}), which "
+            "runctl manages through its own dynamic provider, not pulumi_aws",
+            "keep the RunPod groups and volumes under runctl (`runctl destroy` removes them), or "
+            "eject a spec without `provider: runpod`",
+        )
+
+
 def eject_files(
     graph: Graph, plan: LaunchPlan | None, source: StackSource, node_script: str | None
 ) -> dict[str, str]:
-    """Relative path -> text of every file of the ejected project."""
+    """Relative path -> text of every file of the ejected project (E0726 for RunPod resources)."""
+    check_ejectable(graph)
     config_text, config = read_stack_config(source)
     secrets = secret_env_names(graph)
     files = {

@@ -10,6 +10,8 @@ The texts matched are the Pulumi CLI's and AWS's own:
 - plugins: "no resource plugin 'pulumi-resource-aws' found", "failed to download plugin";
 - credentials (terraform-provider-aws): "no valid credential sources", "ExpiredToken",
   "InvalidClientTokenId", "The security token included in the request is expired";
+- RunPod (engine/runpod_api.py's RunPodError, sent by the dynamic-provider host as a Python
+  traceback, cut to its last line): E0725 with the error's own hint;
 - EC2: InsufficientInstanceCapacity, VcpuLimitExceeded, MaxSpotInstanceCountExceeded,
   UnauthorizedOperation ("... is not authorized to perform: ec2:RunInstances ...").
 Secrets never reach a message: the CLI prints `[secret]` for them, and only the first lines of an
@@ -115,6 +117,28 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*(?P<last>[^\s].*)")
+_RUNPOD = re.compile(r"RunPod API (?P<status>\d+): (?P<what>[^\n|]*?)(?: \((?P<hint>[^()]*)\))?\s*$", re.M)
+
+
+def readable(text: str) -> str:
+    """A Python traceback that a dynamic provider sent as its error (pulumi.dynamic's host does) cut
+    to its last line, the exception, without the exception's module path."""
+    return _TRACEBACK.sub(lambda m: re.sub(r"^[\w.]+Error: ", "", m.group("last")), text)
+
+
+def _runpod(text: str) -> Diagnostic | None:
+    m = _RUNPOD.search(text)
+    if m is None:
+        return None
+    return Diagnostic(
+        Severity.ERROR,
+        "E0725",
+        _at(text) + f"RunPod refused the request ({m['status']}): {m['what']}",
+        hint=m["hint"] or "see RunPod's message; `runctl status SPEC` shows what exists",
+    )
+
+
 # the stack's own errors that only say that a resource failed (the resource's error says why)
 _GENERIC = (
     "update failed",
@@ -165,6 +189,10 @@ def pending_operations(text: str) -> list[tuple[str, str]]:
 
 def classify(text: str, *, operation: str = "update") -> Diagnostic:
     """A diagnostic for a failed CLI run, from its stdout + stderr."""
+    runpod = _runpod(text)
+    if runpod is not None:
+        return runpod
+    text = readable(text)
     for rule in RULES:
         m = rule.pattern.search(text)
         if not m:

@@ -25,9 +25,11 @@ from typing import Any
 
 from runctl_iac.compiler.graph import Config, Graph, Invoke, Ref, Resource, SecretEnv, encode_value
 from runctl_iac.compiler.names import ACCOUNT_PLACEHOLDER, resolve_account
+from runctl_iac.compiler.runpod import API_KEY_ENV as RUNPOD_API_KEY
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 
 PROVIDER_TYPE = "pulumi:providers:aws"
+DYNAMIC_PREFIX = "pulumi-python:dynamic"  # runctl's own dynamic providers (engine/runpod_provider.py)
 SPEC_HASH_OUTPUT = "specHash"
 
 
@@ -67,9 +69,13 @@ def check_secret_env(graph: Graph, environ: Mapping[str, str] | None = None) -> 
                     Severity.ERROR,
                     "E0601",
                     f"secret {name}: environment variable {name} is not set or empty",
-                    path="training.secrets",
-                    hint=f"export {name} in the shell that runs runctl; its value is stored as an "
-                    "encrypted SSM parameter and never printed",
+                    path="instances" if name == RUNPOD_API_KEY else "training.secrets",
+                    hint=f"export {name} in the shell that runs runctl; "
+                    + (
+                        "runctl calls RunPod with it and keeps it only as an encrypted Pulumi secret"
+                        if name == RUNPOD_API_KEY
+                        else "its value is stored as an encrypted SSM parameter and never printed"
+                    ),
                 )
                 for name in missing
             ]
@@ -137,6 +143,9 @@ class _Interpreter:
 
         from runctl_iac.engine import args as argsmod
 
+        if res.type.startswith(DYNAMIC_PREFIX):
+            return self._register_dynamic(res)
+
         cls = argsmod.resource_class(res.type)
         kwargs = argsmod.build_kwargs(
             argsmod.resource_shapes(cls), res.properties, self.resolve, cls.__name__, res.id
@@ -151,6 +160,22 @@ class _Interpreter:
         self.resources[res.id] = obj
         if res.type == PROVIDER_TYPE:
             self.provider = obj
+        return obj
+
+    def _register_dynamic(self, res: Resource) -> Any:
+        """A runctl dynamic resource (RunPod): plain properties, placeholders resolved, the key secret."""
+        import pulumi
+
+        from runctl_iac.engine.runpod_provider import CLASSES, SECRET_OUTPUTS
+
+        opts = pulumi.ResourceOptions(
+            protect=res.options.protect,
+            retain_on_delete=res.options.retain_on_delete,
+            depends_on=[self.resources[d] for d in res.options.depends_on],
+            additional_secret_outputs=SECRET_OUTPUTS,
+        )
+        obj = CLASSES[res.type](res.id, self.output(dict(res.properties)), opts)
+        self.resources[res.id] = obj
         return obj
 
     def output(self, value: Any) -> Any:

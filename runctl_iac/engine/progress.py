@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runctl_iac.engine.errors import readable
 from runctl_iac.plan import replace_rules as rr
 from runctl_iac.plan.model import Action, Change, Changes, PropertyChange
 
@@ -123,7 +124,7 @@ class Progress:
         return None
 
     def _diagnostic(self, diag: Any) -> Step | None:
-        message = strip_ansi(str(diag.message)).strip()
+        message = readable(strip_ansi(str(diag.message))).strip()
         severity = str(diag.severity)
         if not message or getattr(diag, "ephemeral", False):
             return None

@@ -19,7 +19,7 @@ from typing import IO, Any
 from runctl_iac import staging
 from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
-from runctl_iac.launch import code, runs, ssm
+from runctl_iac.launch import code, pod, runs, ssm
 from runctl_iac.launch.aws import Clients
 from runctl_iac.launch.outputs import AppliedStack, staging_bucket
 from runctl_iac.launch.script import Runtime, fetch_and_run_command, render_script, state_name
@@ -81,14 +81,16 @@ def resolve_target(
     if not plan.nodes:
         raise _error("E0801", "the spec has no training", "add a training section to launch a job")
     hint = "run `runctl apply` so the stack matches the spec, then launch again"
-    instances = outputs.get("instances") or {}
+    on_pod = plan.provider == "runpod"
+    machines = outputs.get("pods" if on_pod else "instances") or {}
     ids, ips = [], []
     for node in plan.nodes:
-        out = instances.get(node.instance_resource)
-        if not isinstance(out, Mapping) or not out.get("id") or not out.get("private_ip"):
-            raise _error("E0803", f"the applied stack has no instance {node.instance_resource}", hint)
+        out = machines.get(node.instance_resource)
+        if not isinstance(out, Mapping) or not out.get("id") or not (on_pod or out.get("private_ip")):
+            what = "RunPod pod" if on_pod else "instance"
+            raise _error("E0803", f"the applied stack has no {what} {node.instance_resource}", hint)
         ids.append(str(out["id"]))
-        ips.append(str(out["private_ip"]))
+        ips.append(pod.MASTER if on_pod else str(out["private_ip"]))
     bucket = staging_bucket(outputs, plan.staging_key)
     if not bucket:
         raise _error("E0803", "the applied stack has no staging bucket", hint)
@@ -199,14 +201,6 @@ def start_run(
         ContentType="text/x-shellscript",
     )
     history = runs.read_manifest(clients.s3, target.bucket, run_id).get("history", []) if relaunch else []
-    ssm_targets = [
-        ssm.Target(
-            node.rank,
-            target.instance_ids[node.rank],
-            fetch_and_run_command(target.bucket, run_id, node.rank, state, target.region),
-        )
-        for node in plan.nodes
-    ]
     runs.write_manifest(
         clients.s3,
         target.bucket,
@@ -217,12 +211,24 @@ def start_run(
             "stack": target.stack,
             "group": plan.group,
             "instance_type": plan.instance_type,
-            "nodes": [{"rank": t.rank, "instance_id": t.instance_id} for t in ssm_targets],
+            "nodes": [{"rank": n.rank, "instance_id": target.instance_ids[n.rank]} for n in plan.nodes],
             "code": code_uri,
             "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             **({"restarts": restart, "history": history} if relaunch is not None else {}),
         },
     )
+    if plan.provider == "runpod":
+        key = pod.request_launch(clients.s3, target.bucket, plan.group, run_id, restart)
+        report(f"run {run_id}: launch request written to s3://{target.bucket}/{key}; the pod starts the run")
+        return run_id
+    ssm_targets = [
+        ssm.Target(
+            node.rank,
+            target.instance_ids[node.rank],
+            fetch_and_run_command(target.bucket, run_id, node.rank, state, target.region),
+        )
+        for node in plan.nodes
+    ]
     report(f"run {run_id}: waiting for the SSM agent on {len(ssm_targets)} node(s)")
     ssm.wait_online(clients.ssm, list(target.instance_ids), timeout=online_timeout, poll=poll)
     invocations = ssm.run_everywhere(clients.ssm, ssm_targets, f"runctl {run_id}", poll=poll)

@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 
 def node_hourly(graph: Graph, spec: Spec, plan: LaunchPlan) -> Decimal | None:
-    """Estimated $/hour of one node of the training group (instance and root disk), by the same
-    pricing rule as `runctl plan` (spot: the spot estimate)."""
+    """Estimated $/hour of one node of the training group (instance and root disk; a RunPod pod and
+    its disks), by the same pricing rule as `runctl plan` (spot: the spot estimate)."""
+    from runctl_iac.compiler.runpod import pod_id
     from runctl_iac.plan.cost import estimate_cost
 
-    group = f"instance.{plan.group}"
+    group = pod_id(plan.group) if plan.provider == "runpod" else f"instance.{plan.group}"
     lines = [line for line in estimate_cost(graph, spec).lines if line.resource == group]
     if not lines or any(line.hourly_usd is None for line in lines):
         return None

@@ -36,9 +36,8 @@ from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.diagnostics import Diagnostic, DiagnosticError, Severity
 from runctl_iac.launch.here_checks import min_free_mb
 from runctl_iac.launch.runs import NodeStatus
-from runctl_iac.launch.script import Runtime, render_script, state_name
+from runctl_iac.launch.script import Runtime, render_script, state_name, with_overrides
 
-OVERRIDES_MARKER = "# @@LOCAL_OVERRIDES@@"
 MASTER = "127.0.0.1"
 POLL_SECONDS = 0.2  # how often runctl reads the local status and log files
 INTERRUPTED = 130  # the shell's exit code after Ctrl-C
@@ -174,8 +173,6 @@ def render_local(plan: LaunchPlan, local: Local, run_id: str, region: str, code:
     script = render_script(
         plan, None, project=local.project, stack=local.stack, region=region, runtime=runtime
     )
-    if OVERRIDES_MARKER not in script:
-        raise RuntimeError("node.sh has no local-overrides marker")
     venv = os.environ.get("VIRTUAL_ENV", "")
     values = "\n".join(
         f"{name}={_q(value)}"
@@ -188,7 +185,7 @@ def render_local(plan: LaunchPlan, local: Local, run_id: str, region: str, code:
         )
     )
     overrides = resources.files("runctl_iac.launch").joinpath("here.sh").read_text(encoding="utf-8")
-    return script.replace(OVERRIDES_MARKER, f"{values}\n{overrides}", 1)
+    return with_overrides(script, f"{values}\n{overrides}")
 
 
 def _q(value: object) -> str:

@@ -100,7 +100,7 @@ def preflight(
             Severity.WARNING,
             "W0823",
             f"the spec's image {image} is not used here: the job runs with {python}",
-            path=f"instances.{plan.group}.image",
+            path=f"instances.{plan.group}.{'container_image' if plan.provider == 'runpod' else 'image'}",
             hint="activate the virtualenv the job needs before `runctl run --here`",
         )
     )

@@ -30,6 +30,7 @@ from runctl_iac.compiler.graph import LaunchPlan
 from runctl_iac.prices import instance_unit_price
 
 MARKER = "# @@RENDERED_VALUES@@"
+OVERRIDES_MARKER = "# @@LOCAL_OVERRIDES@@"  # here.sh (`run --here`) or pod.sh (a RunPod pod) goes there
 PARTS = {"# @@AUTOSTOP@@": "autostop.sh", "# @@S3@@": "s3.sh"}  # marker -> part of node.sh
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STATE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -67,7 +68,13 @@ def _micro(usd: Decimal | None) -> int:
 
 def node_hourly_usd(plan: LaunchPlan, region: str) -> Decimal | None:
     """One node's $/hour by the plan's one pricing rule (`prices.instance_unit_price`: on-demand, or
-    the spot estimate; None: not in the catalog). The node prefers the spot price it reads."""
+    the spot estimate; None: not in the catalog). The node prefers the spot price it reads. A RunPod
+    pod: its GPUs at the RunPod catalog's price (`plan.runpod_cost`), interruptible or not."""
+    if plan.provider == "runpod":
+        from runctl_iac.plan.runpod_cost import runpod_catalog
+
+        unit = runpod_catalog().gpu_hour(plan.instance_type, plan.spot)
+        return None if unit is None else unit * plan.gpu_count
     max_price = None if plan.spot_max_price_usd is None else Decimal(plan.spot_max_price_usd)
     return instance_unit_price(region, plan.instance_type, spot=plan.spot, max_price=max_price)[0]
 
@@ -182,8 +189,13 @@ def render_script(
     runtime: Runtime | None = None,
 ) -> str:
     """The bash script for the plan's group; `rank` is the node it runs as when not given an argument
-    (None: the rank must be given, as `runctl launch` does in each node's command)."""
-    return template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
+    (None: the rank must be given, as `runctl launch` does in each node's command). On a RunPod group,
+    pod.sh goes in just before the overrides marker (which stays free for `run --here`'s here.sh)."""
+    script = template().replace(MARKER, render_values(plan, rank, project, stack, region, runtime), 1)
+    if plan.provider == "runpod":
+        pod = resources.files("runctl_iac.launch").joinpath("pod.sh").read_text(encoding="utf-8")
+        script = with_overrides(script, f"{pod}{OVERRIDES_MARKER}")
+    return script
 
 
 def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, region: str) -> str:
@@ -195,3 +207,10 @@ def fetch_and_run_command(bucket: str, run_id: str, rank: int, state: str, regio
         f"set -e; mkdir -p {_q(directory)}; "
         f"aws s3 cp --quiet --region {_q(region)} {_q(source)} {_q(path)}; bash {_q(path)} start {rank}"
     )
+
+
+def with_overrides(script: str, overrides: str) -> str:
+    """The rendered script with `overrides` (bash that redefines some of its functions) at its marker."""
+    if OVERRIDES_MARKER not in script:
+        raise RuntimeError("node.sh has no overrides marker")
+    return script.replace(OVERRIDES_MARKER, overrides, 1)

@@ -36,6 +36,8 @@ def autostop_summary(spec: Spec) -> str | None:
     verb = "terminates" if training.autostop.action == "terminate" or (group and group.spot) else "stops"
     idle = training.autostop.idle
     first = f"{verb} after {_minutes(idle.seconds)} idle" if idle is not None else "autostop off"
+    if training.group in spec.runpod_groups:  # the pod holds no RunPod key: it cannot stop itself
+        first = "a RunPod pod never stops itself (runctl gc removes it after the ttl)"
     cap = spec.budget.max_run_usd
     second = (
         f"job stopped at ${cap.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"

@@ -40,6 +40,7 @@ from runctl_iac.compiler.graph import Graph, Resource
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.plan.autostop import autostop_summary
 from runctl_iac.plan.model import CostEstimate, CostKind, CostLine
+from runctl_iac.plan.runpod_cost import has_runpod, runpod_catalog, runpod_lines, sources_note
 from runctl_iac.prices import DEFAULT_SPOT_DISCOUNT, EbsPrice, catalog, instance_unit_price
 from runctl_iac.spec.instance_types import suggest_instance_type
 from runctl_iac.spec.model import PathT, Spec
@@ -251,6 +252,9 @@ def estimate_cost(
             total = None if one is None or total is None else total + one
         add_monthly(label, "volume", f"{len(members)} × {_disk_text(*args)} volume", total)
 
+    for line, month in runpod_lines(graph):
+        add(line, month)
+
     s3_rate = cat.s3_standard_gb_month(region)
     rate_text = "rate unknown" if s3_rate is None else f"${_plain(s3_rate)}/GB-month"
     for rid in sorted(graph.resources):
@@ -285,6 +289,8 @@ def estimate_cost(
     if any(line.kind == "bucket" for line in lines):
         notes.append(f"S3 storage is billed by usage and not included: S3 Standard {rate_text} in {region}")
     notes.append(f"catalog prices, not live: {cat.sources_note()}")
+    if has_runpod(graph):
+        notes.append(sources_note())
     return CostEstimate(
         region=region,
         lines=tuple(lines),
@@ -386,6 +392,17 @@ def cost_warnings(estimate: CostEstimate, spec: Spec) -> list[Diagnostic]:
             )
         elif line.kind == "root-disk" and len(parts) >= 2:
             out.append(_unknown(spec, ("instances", parts[1], "disk_gb"), f"no price for {line.description}"))
+        elif line.kind == "instance" and len(parts) >= 2 and parts[1] in spec.runpod_groups:
+            gpu = spec.runpod_groups[parts[1]].gpu
+            known = ", ".join(sorted(runpod_catalog().gpus))
+            out.append(
+                _unknown(
+                    spec,
+                    ("instances", parts[1], "gpu"),
+                    f"no RunPod price for GPU type {gpu} in the catalog",
+                    f"check the GPU id (the catalog knows: {known})",
+                )
+            )
         elif line.kind == "volume" and len(parts) >= 2:
             out.append(_unknown(spec, ("volumes", parts[1], "type"), f"no price for {line.description}"))
     return [*out, *spot_price_warnings(estimate, spec)]

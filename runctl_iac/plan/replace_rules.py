@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from runctl_iac.compiler.runpod import NETWORK_VOLUME as RUNPOD_NETWORK_VOLUME
+from runctl_iac.compiler.runpod import POD as RUNPOD_POD
+
 PROVIDER_TYPE = "pulumi:providers:aws"
 INSTANCE_TYPE = "aws:ec2/instance:Instance"
 VOLUME_TYPE = "aws:ebs/volume:Volume"
@@ -75,6 +78,8 @@ _TF = "terraform-provider-aws internal/service/"
 
 _MODIFY_ROOT = "root disk modified in place (EBS ModifyVolume), no restart"
 _MODIFY_VOL = "modified in place (EBS ModifyVolume); AWS allows one modification per volume every 6 hours"
+
+_POD_RESET = "updated in place: RunPod resets the pod (its container restarts)"
 
 _TABLES: tuple[TypeRules, ...] = (
     _rules(
@@ -217,6 +222,50 @@ _TABLES: tuple[TypeRules, ...] = (
         "(the resources are physically new); other provider settings are updated in place",
         replace={"region"},
         notes={"default_tags": "the tags of every resource are updated in place"},
+    ),
+    _rules(
+        RUNPOD_POD,
+        "RunPod REST API: PATCH /pods/{podId} updates name, imageName, env, ports, containerDiskInGb, "
+        "volumeInGb, volumeMountPath, dockerStartCmd and resets the pod; anything else needs a new pod "
+        "(runctl's Pulumi dynamic provider replaces it) "
+        "(https://docs.runpod.io/api-reference/pods/PATCH/pods/podId)",
+        replace={
+            "gpu_type_ids",
+            "gpu_count",
+            "cloud_type",
+            "compute_type",
+            "data_center_ids",
+            "interruptible",
+            "network_volume_id",
+        },
+        notes={
+            **{
+                p: _POD_RESET
+                for p in (
+                    "image_name",
+                    "env",
+                    "ports",
+                    "container_disk_in_gb",
+                    "volume_mount_path",
+                    "docker_start_cmd",
+                    "aws_access_key_id",
+                    "aws_secret_access_key",
+                )
+            },
+            "volume_in_gb": "pod volume grown in place (the pod restarts)",
+            "api_key": "state only: the key runctl calls RunPod with",
+        },
+        grow_only={"volume_in_gb"},
+    ),
+    _rules(
+        RUNPOD_NETWORK_VOLUME,
+        "RunPod REST API: PATCH /networkvolumes/{networkVolumeId} renames or grows a volume; its data "
+        "center is fixed, as in runctl's Pulumi dynamic provider "
+        "(https://docs.runpod.io/api-reference/network-volumes/PATCH/networkvolumes/"
+        "networkVolumeId)",
+        replace={"data_center_id"},
+        notes={"size": "resized in place (sizes can only grow)", "api_key": "state only"},
+        grow_only={"size"},
     ),
 )
 

@@ -70,6 +70,8 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
     "aws:ssm/parameter:Parameter": ("name", "value"),
     "aws:ec2/placementGroup:PlacementGroup": ("strategy",),
     "aws:s3/bucketVersioning:BucketVersioning": ("versioning_configuration",),
+    "pulumi-python:dynamic/runpod:Pod": ("gpu_type_ids", "gpu_count"),  # compiler/runpod.py
+    "pulumi-python:dynamic/runpod:NetworkVolume": ("size", "data_center_id"),
 }
 
 

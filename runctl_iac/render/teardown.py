@@ -23,7 +23,7 @@ from runctl_iac.teardown.sweep import GcResult
 
 FORMAT_VERSION = 1
 UNKNOWN = "?"
-ACTIONS = {"instance": "terminate"}
+ACTIONS = {"instance": "terminate", "runpod-pod": "terminate"}
 
 
 def _money(value: Decimal | None) -> str:

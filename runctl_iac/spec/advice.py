@@ -11,8 +11,8 @@ from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec import dlami
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.model import SourceMap
+from runctl_iac.spec.parts import Parts
 from runctl_iac.spec.schema import sort_key
-from runctl_iac.spec.semantic import Parts
 
 
 def advice_diagnostics(

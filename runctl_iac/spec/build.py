@@ -13,6 +13,8 @@ from runctl_iac.spec.durations import parse_duration
 from runctl_iac.spec.model import (
     DEFAULT_DISK_GB,
     DEFAULT_IMAGE,
+    RUNPOD_DEFAULT_CONTAINER_DISK_GB,
+    RUNPOD_DEFAULT_IMAGE,
     Autostop,
     Bucket,
     Budget,
@@ -24,6 +26,8 @@ from runctl_iac.spec.model import (
     Mount,
     Network,
     PathT,
+    RunPodGroup,
+    RunPodVolume,
     SourceMap,
     Spec,
     Spot,
@@ -71,6 +75,7 @@ def _duration(text: str | None) -> Duration | None:
 
 def build_spec(data: dict[str, Any], source: SourceMap, stack: str) -> Spec:
     with _Keys(data, ()) as top:
+        volumes, groups = top.take("volumes", {}), top.take("instances", {})
         spec = Spec(
             version=int(top.need("version")),
             name=top.need("name"),
@@ -82,12 +87,49 @@ def build_spec(data: dict[str, Any], source: SourceMap, stack: str) -> Spec:
             budget=_budget(top.take("budget")),
             network=_network(top.take("network")),
             buckets={n: _bucket(n, b) for n, b in top.take("buckets", {}).items()},
-            volumes={n: _volume(n, v) for n, v in top.take("volumes", {}).items()},
-            instances={n: _group(n, g) for n, g in top.take("instances", {}).items()},
+            volumes={n: _volume(n, v) for n, v in volumes.items() if not _on_runpod(v)},
+            instances={n: _group(n, g) for n, g in groups.items() if not _on_runpod(g)},
+            runpod_groups={n: runpod_group(n, g) for n, g in groups.items() if _on_runpod(g)},
+            runpod_volumes={n: runpod_volume(n, v) for n, v in volumes.items() if _on_runpod(v)},
             training=_training(top.take("training")),
             source=source,
         )
     return spec
+
+
+def _on_runpod(data: dict[str, Any] | None) -> bool:
+    return (data or {}).get("provider") == "runpod"
+
+
+def runpod_group(name: str, data: dict[str, Any]) -> RunPodGroup:
+    with _Keys(data, ("instances", name)) as k:
+        k.need("provider")
+        k.take("count")  # at most 1 (schema): one pod per group
+        return RunPodGroup(
+            name=name,
+            gpu=k.need("gpu"),
+            gpu_count=int(k.take("gpu_count", 1)),
+            cloud=k.take("cloud", "secure"),
+            container_image=k.take("container_image", RUNPOD_DEFAULT_IMAGE),
+            container_disk_gb=int(k.take("container_disk_gb", RUNPOD_DEFAULT_CONTAINER_DISK_GB)),
+            volume_gb=int(k.take("volume_gb", 0)),
+            data_centers=tuple(k.take("data_centers", [])),
+            ports=tuple(k.take("ports", [])),
+            env=dict(k.take("env", {})),
+            interruptible=bool(k.take("interruptible", False)),
+            mounts=tuple(Mount(volume=v, path=p) for v, p in k.take("volumes", {}).items()),
+        )
+
+
+def runpod_volume(name: str, data: dict[str, Any]) -> RunPodVolume:
+    with _Keys(data, ("volumes", name)) as k:
+        k.need("provider")
+        return RunPodVolume(
+            name=name,
+            size_gb=int(k.need("size_gb")),
+            data_center=k.need("data_center"),
+            retain=bool(k.take("retain", False)),
+        )
 
 
 def _budget(data: dict[str, Any] | None) -> Budget:
@@ -120,6 +162,7 @@ def _bucket(name: str, data: dict[str, Any] | None) -> Bucket:
 
 def _volume(name: str, data: dict[str, Any]) -> Volume:
     with _Keys(data, ("volumes", name)) as k:
+        k.take("provider")  # aws, written out
         iops, throughput = k.take("iops"), k.take("throughput_mbps")
         return Volume(
             name=name,
@@ -159,6 +202,7 @@ def _capacity(
 
 def _group(name: str, data: dict[str, Any]) -> InstanceGroup:
     with _Keys(data, ("instances", name)) as k:
+        k.take("provider")  # aws, written out
         itype, spot = k.take("type"), _spot(name, k.take("spot"))
         capacity = _capacity(name, k.take("capacity"), itype, spot)
         group = InstanceGroup(

@@ -129,7 +129,7 @@ def capacity_diagnostics(data: Mapping[str, Any], source: SourceMap, clean: Clea
     region = data.get("region", "us-east-1") if clean("region") else None
     network = data.get("network") if isinstance(data.get("network"), Mapping) else {}
     for group, spec in instances.items():
-        if not isinstance(spec, Mapping) or not clean("instances", group):
+        if not isinstance(spec, Mapping) or not clean("instances", group) or spec.get("provider") == "runpod":
             continue
         base: PathT = ("instances", group)
         cap = spec.get("capacity")

@@ -14,8 +14,9 @@ from runctl_iac.diagnostics import Diagnostic, has_errors
 from runctl_iac.spec.advice import advice_diagnostics
 from runctl_iac.spec.build import build_spec
 from runctl_iac.spec.model import SourceMap, Spec
+from runctl_iac.spec.parts import Parts
 from runctl_iac.spec.schema import schema_check, sort_key
-from runctl_iac.spec.semantic import Parts, local_path_diagnostics, semantic_diagnostics
+from runctl_iac.spec.semantic import local_path_diagnostics, semantic_diagnostics
 
 
 def check(

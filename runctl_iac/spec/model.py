@@ -161,6 +161,38 @@ class InstanceGroup:
     volume_zones: tuple[str, ...] = ()
 
 
+RUNPOD_DEFAULT_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"
+RUNPOD_DEFAULT_CONTAINER_DISK_GB = 50
+
+
+@dataclass(frozen=True)
+class RunPodGroup:
+    """An instance group with `provider: runpod`: one GPU pod (spec.instances holds the EC2 groups)."""
+
+    name: str
+    gpu: str  # RunPod GPU type id, e.g. "NVIDIA H100 80GB HBM3"
+    gpu_count: int = 1
+    cloud: Literal["secure", "community"] = "secure"
+    container_image: str = RUNPOD_DEFAULT_IMAGE
+    container_disk_gb: int = RUNPOD_DEFAULT_CONTAINER_DISK_GB
+    volume_gb: int = 0
+    data_centers: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    interruptible: bool = False
+    mounts: tuple[Mount, ...] = ()  # at most one RunPod network volume
+
+
+@dataclass(frozen=True)
+class RunPodVolume:
+    """A volume with `provider: runpod`: a RunPod network volume in one data center."""
+
+    name: str
+    size_gb: int
+    data_center: str
+    retain: bool = False
+
+
 @dataclass(frozen=True)
 class Checkpoints:
     dir: str
@@ -223,4 +255,6 @@ class Spec:
     volumes: Mapping[str, Volume] = field(default_factory=dict)
     instances: Mapping[str, InstanceGroup] = field(default_factory=dict)
     training: Training | None = None
+    runpod_groups: Mapping[str, RunPodGroup] = field(default_factory=dict)  # `provider: runpod` groups
+    runpod_volumes: Mapping[str, RunPodVolume] = field(default_factory=dict)  # `provider: runpod` volumes
     source: SourceMap = field(default_factory=SourceMap, compare=False, repr=False)

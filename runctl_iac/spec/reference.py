@@ -135,34 +135,33 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
 
 
 def _limits(parts: list[str], schema: dict[str, Any]) -> None:
-    """A table of the if/then blocks keyed on a const (the per-EBS-type limits)."""
+    """One table per selector of the if/then blocks keyed on a const (per EBS type, per provider)."""
     fields = list(schema.get("properties", {}))
-    rows: list[tuple[str, dict[str, Any]]] = []
-    selector = ""
+    tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for block in schema["allOf"]:
         for name, sub in block.get("if", {}).get("properties", {}).items():
             if "const" in sub:
-                selector = name
-                rows.append((sub["const"], block["then"]))
-    if not rows:
-        return
-    shown = [f for f in fields if any(f in then.get("properties", {}) for _, then in rows)]
-    parts += [f"Limits per `{selector}`:", ""]
-    parts.append("| " + " | ".join([selector, *shown]) + " |")
-    parts.append("|" + "---|" * (len(shown) + 1))
-    for const, then in rows:
-        cells = []
-        for name in shown:
-            sub = then.get("properties", {}).get(name)
-            if sub is False:
-                cells.append("not allowed")
-            elif isinstance(sub, dict):
-                text = "–".join(str(sub[k]) for k in ("minimum", "maximum") if k in sub)
-                cells.append(text + (" (required)" if name in then.get("required", []) else ""))
-            else:
-                cells.append("")
-        parts.append("| " + " | ".join([f"`{const}`", *cells]) + " |")
-    parts.append("")
+                tables.setdefault(name, []).append((sub["const"], block["then"]))
+    for selector, rows in tables.items():
+        shown = [f for f in fields if any(f in then.get("properties", {}) for _, then in rows)]
+        parts += [f"Limits per `{selector}`:", ""]
+        parts.append("| " + " | ".join([selector, *shown]) + " |")
+        parts.append("|" + "---|" * (len(shown) + 1))
+        for const, then in rows:
+            cells = []
+            for name in shown:
+                sub = then.get("properties", {}).get(name)
+                if sub is False:
+                    cells.append("not allowed")
+                elif isinstance(sub, dict):
+                    text = "–".join(str(sub[k]) for k in ("minimum", "maximum") if k in sub)
+                    if "maxProperties" in sub:
+                        text = f"at most {sub['maxProperties']}"
+                    cells.append(text + (" (required)" if name in then.get("required", []) else ""))
+                else:
+                    cells.append("(required)" if name in then.get("required", []) else "")
+            parts.append("| " + " | ".join([f"`{const}`", *cells]) + " |")
+        parts.append("")
 
 
 def _cell(text: str) -> str:

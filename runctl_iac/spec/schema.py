@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from runctl_iac.diagnostics import Diagnostic, Severity
 from runctl_iac.spec.model import PathT, SourceMap
-from runctl_iac.spec.schema_hints import RANGE_HINTS, RENAMED, REQUIRED_HINTS, enum_kinds, json_kind
+from runctl_iac.spec.schema_hints import (
+    FORBIDDEN_HINTS,
+    RANGE_HINTS,
+    RENAMED,
+    REQUIRED_HINTS,
+    enum_kinds,
+    json_kind,
+)
 
 if TYPE_CHECKING:  # jsonschema is imported when validating, not for `runctl schema`
     from jsonschema import Draft202012Validator
@@ -306,7 +313,9 @@ class _Translator:
         suffix = self.context(error)
         for key, sub in properties.items():
             if sub is False and isinstance(parent, dict) and key in parent:
-                self.emit("E0207", (*path, key), f"{key} cannot be set{suffix}", at_key=True)
+                owner = str(path[-2]) if len(path) >= 2 else ""
+                hint = FORBIDDEN_HINTS.get((owner, suffix, key))
+                self.emit("E0207", (*path, key), f"{key} cannot be set{suffix}", hint, at_key=True)
 
     def constraint(self, error: ValidationError, path: PathT) -> None:
         kind, value, limit = error.validator, error.instance, error.validator_value
@@ -314,6 +323,8 @@ class _Translator:
             message = "must not be empty"
         elif kind == "minLength":
             message = f"must be at least {limit} characters long"
+        elif kind == "maxProperties":
+            message = f"holds more than {limit} {'entry' if limit == 1 else 'entries'}{self.context(error)}"
         elif kind == "maxLength":
             message = f"is longer than {limit} characters"
         elif kind == "uniqueItems" and isinstance(value, list):

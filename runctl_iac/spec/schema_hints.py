@@ -21,6 +21,10 @@ RANGE_HINTS = {
     (" for type io1", "iops", "maximum"): "use type gp3 for up to 80000 IOPS, or io2 for up to 256000",
     (" for type st1", "size_gb", "minimum"): "st1 volumes are at least 125 GiB; use gp3 for smaller ones",
     (" for type sc1", "size_gb", "minimum"): "sc1 volumes are at least 125 GiB; use gp3 for smaller ones",
+    (" for provider runpod", "count", "maximum"): (
+        "a RunPod group is one pod; multi-node training on RunPod is not supported (use more GPUs: gpu_count)"
+    ),
+    (" for provider runpod", "size_gb", "maximum"): "RunPod network volumes hold at most 4000 GB",
 }
 
 
@@ -37,6 +41,45 @@ REQUIRED_HINTS = {
     ),
     ("volumes", "iops", " for type io1"): IOPS_HINT,
     ("volumes", "iops", " for type io2"): IOPS_HINT,
+}
+
+# (owner mapping, context, key) -> what to write instead of a key that the group's or volume's provider
+# does not have (the owner is `instances` or `volumes`)
+_TO_RUNPOD = "set `provider: runpod` on this group to use RunPod's fields, or remove it"
+_RUNPOD_GROUP = {
+    "type": "a RunPod group names its GPU type with `gpu`, e.g. gpu: NVIDIA H100 80GB HBM3",
+    "image": "a RunPod pod runs a container: set `container_image`",
+    "disk_gb": "a RunPod pod has `container_disk_gb` and `volume_gb` instead",
+    "spot": "RunPod calls spot capacity interruptible: `interruptible: true`",
+    "capacity": "RunPod groups have no capacity candidates: list data_centers, or change `gpu` or `cloud`",
+}
+_RUNPOD_VOLUME = {
+    "type": "a RunPod network volume has no EBS type; remove it",
+    "iops": "RunPod network volumes have no provisioned IOPS",
+    "throughput_mbps": "RunPod network volumes have no provisioned throughput",
+    "from_snapshot": "RunPod network volumes cannot be created from EBS snapshots",
+}
+_AWS_GROUP = (
+    "gpu",
+    "gpu_count",
+    "cloud",
+    "container_image",
+    "container_disk_gb",
+    "volume_gb",
+    "data_centers",
+    "ports",
+    "env",
+    "interruptible",
+)
+FORBIDDEN_HINTS = {
+    **{("instances", " for provider runpod", k): v for k, v in _RUNPOD_GROUP.items()},
+    **{("volumes", " for provider runpod", k): v for k, v in _RUNPOD_VOLUME.items()},
+    **{("instances", " for provider aws", k): _TO_RUNPOD for k in _AWS_GROUP},
+    (
+        "volumes",
+        " for provider aws",
+        "data_center",
+    ): "set `provider: runpod` on this volume for a RunPod network volume",
 }
 
 # keys renamed before spec v1 was published: old name -> (new name, why)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from runctl_iac.spec.capacity import capacity_diagnostics
 from runctl_iac.spec.durations import MAX_DURATION_SECONDS, format_seconds, parse_duration
 from runctl_iac.spec.instance_types import instance_type_diagnostics
 from runctl_iac.spec.model import PathT, SourceMap
+from runctl_iac.spec.parts import Emit, Parts
+from runctl_iac.spec.runpod_checks import runpod_checks
 from runctl_iac.spec.schema import sort_key
 
 GP3_BASELINE_IOPS = 3000
@@ -28,41 +30,6 @@ GP3_BASELINE_THROUGHPUT = 125
 # The absolute ranges live in the schema (from the CreateVolume/ModifyVolume API reference).
 IOPS_PER_GIB = {"gp3": 500, "io1": 50, "io2": 1000}
 THROUGHPUT_PER_IOPS = Decimal("0.25")  # gp3 MiB/s per provisioned IOPS
-
-Emit = Callable[..., None]
-
-
-class Parts:
-    """Which parts of the data passed the schema: semantic checks read only those, so one run reports
-    every problem (a schema error in one volume does not hide a semantic error in another)."""
-
-    def __init__(self, data: dict[str, Any], invalid: Iterable[PathT] = ()) -> None:
-        self.data = data
-        self.invalid = set(invalid)
-
-    def clean(self, *path: str | int) -> bool:
-        """No schema error at `path`, above it or inside it."""
-        return not any(p[: len(path)] == path or path[: len(p)] == p for p in self.invalid)
-
-    def mapping(self, *path: str) -> dict[str, Any]:
-        """The mapping at `path` when it is one and has no schema error of its own (its entries may)."""
-        node: Any = self.data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or any(p == path or path[: len(p)] == p for p in self.invalid):
-            return {}
-        return node
-
-    def known(self, *path: str) -> dict[str, Any] | None:
-        """The names defined under `path` (for cross references), or None when that cannot be known."""
-        node: Any = self.data
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            return {}
-        if not isinstance(node, dict) or any(path[: len(p)] == p for p in self.invalid):
-            return None
-        return node
 
 
 def semantic_diagnostics(
@@ -76,7 +43,7 @@ def semantic_diagnostics(
         out.append(source.diagnostic(Severity.ERROR, code, message, path, hint, at_key=at_key))
 
     parts = Parts(data, invalid)
-    for check in (_volumes, _mounts, _training, _durations, _spot, _autostop):
+    for check in (_volumes, _mounts, _training, _durations, _spot, _autostop, runpod_checks):
         check(parts, emit)
     out.extend(instance_type_diagnostics(data, source, clean=parts.clean))  # W0311 / E0312, vs the catalog
     out.extend(capacity_diagnostics(data, source, clean=parts.clean))  # E0330-E0333

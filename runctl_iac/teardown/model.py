@@ -38,13 +38,15 @@ class Kind(enum.StrEnum):
     ROLE = "role"
     PARAMETER = "parameter"
     BUCKET = "bucket"
+    RUNPOD_POD = "runpod-pod"  # teardown/runpod.py: found through RunPod's API, not by AWS tags
+    RUNPOD_VOLUME = "runpod-volume"
     OTHER = "other"  # found by tags, of a type runctl does not create: reported, never deleted
 
 
 # Deletion phases: each phase finishes (and is waited for) before the next starts.
 PHASES: tuple[tuple[Kind, ...], ...] = (
-    (Kind.INSTANCE,),
-    (Kind.VOLUME,),
+    (Kind.INSTANCE, Kind.RUNPOD_POD),
+    (Kind.VOLUME, Kind.RUNPOD_VOLUME),
     (Kind.PLACEMENT_GROUP,),
     (Kind.SECURITY_GROUP,),
     (Kind.INSTANCE_PROFILE,),

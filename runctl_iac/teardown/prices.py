@@ -49,6 +49,9 @@ def hourly_usd(resource: ManagedResource) -> Decimal | None:
     if resource.kind is Kind.VOLUME:
         month = _volume_monthly(resource.region, resource.details)
         return None if month is None else month / cat.hours_per_month
+    if resource.kind in (Kind.RUNPOD_POD, Kind.RUNPOD_VOLUME):
+        hourly = resource.details.get("hourly_usd")  # a decimal string (teardown/runpod.py)
+        return Decimal(hourly) if isinstance(hourly, str) else None
     if resource.kind in FREE:
         return Decimal(0)
     return None

@@ -102,9 +102,24 @@ def find(regions: tuple[str, ...], project: str | None, stack: str | None, clien
     from runctl_iac.teardown.discover import discover
 
     try:
-        return discover(regions, project=project, stack=stack, clients=clients)
+        inventory = discover(regions, project=project, stack=stack, clients=clients)
     except AwsError as exc:
         raise DiagnosticError([diagnostic("E0903", str(exc), exc.hint)]) from None
+    _add_runpod(inventory, project, stack)
+    return inventory
+
+
+def _add_runpod(inventory: Inventory, project: str | None, stack: str | None) -> None:
+    """RunPod pods and network volumes (teardown/runpod.py) when RUNPOD_API_KEY is set."""
+    from runctl_iac.engine.runpod_api import RunPodError
+    from runctl_iac.teardown.runpod import api_key, discover_runpod
+
+    if api_key() is None:
+        return
+    try:
+        inventory.resources.extend(discover_runpod(project, stack))
+    except RunPodError as exc:
+        inventory.warnings.append(f"RunPod not searched: {exc}")
 
 
 RunSpendReader = Callable[[Any, str], Any]  # (S3 client, staging bucket) -> the latest run's spend or None

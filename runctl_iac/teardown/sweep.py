@@ -177,6 +177,11 @@ class _Sweeper:
             self.log(res, "empty", "ok", f"{reason}; {removed} object versions removed (--delete-data)")
         s3.delete_bucket(Bucket=res.id)
 
+    def delete_runpod(self, res: ManagedResource, reason: str) -> None:
+        from runctl_iac.teardown.runpod import delete
+
+        delete(res)
+
     def steps(self) -> dict[Kind, tuple[Callable[[ManagedResource, str], None], str]]:
         return {
             Kind.INSTANCE: (self.terminate, "terminate"),
@@ -187,6 +192,8 @@ class _Sweeper:
             Kind.ROLE: (self.delete_role, "delete"),
             Kind.PARAMETER: (self.delete_parameter, "delete"),
             Kind.BUCKET: (self.delete_bucket, "delete"),
+            Kind.RUNPOD_POD: (self.delete_runpod, "terminate"),
+            Kind.RUNPOD_VOLUME: (self.delete_runpod, "delete"),
         }
 
     def sweep(self, deletions: list[Deletion]) -> list[Outcome]:

@@ -194,3 +194,18 @@ def test_apply_refuses_a_backend_for_the_local_target(cli_env: Path) -> None:
     write(cli_env / "local.yaml", "version: 1\nname: loc\ntarget: local\nbuckets:\n  results: {}\n")
     run = invoke("apply", "local.yaml", "--yes", "--backend", "s3://team/state")
     assert run.code == 1 and "--backend does not apply to the local target" in run.stderr
+
+
+def test_doctor_reports_the_dynamic_provider_plugin_for_runpod(machine: Path) -> None:
+    cli = _fake_cli(machine)
+    (cli.parent / "plugins.json").write_text(
+        json.dumps([{"name": "aws", "kind": "resource", "version": aws_plugin_version()}])
+    )
+    missing = invoke("doctor")
+    assert "pulumi-resource-pulumi-python not found" in missing.stdout
+    assert missing.code == 0, missing.stdout  # optional: only RunPod groups need it
+    plugin = cli.parent / "pulumi-resource-pulumi-python"  # where the official CLI ships it
+    plugin.write_text("#!/bin/sh\n")
+    plugin.chmod(0o755)
+    found = invoke("doctor")
+    assert "pulumi-resource-pulumi-python beside the Pulumi CLI" in found.stdout

@@ -96,3 +96,12 @@ def test_eject_warns_when_the_spec_changed_since_the_apply(project: Path) -> Non
     write_applied(replace(graph, region="eu-west-1"), backend, {})  # applied from another spec
     changed = invoke("eject", "spec.yaml", "--out", "changed")
     assert changed.code == 0 and "W0722" in changed.stderr
+
+
+def test_eject_refuses_runpod_resources(project: Path) -> None:
+    """RunPod pods and volumes are runctl's dynamic provider: E0726 before any stack question."""
+    shutil.copy(ROOT / "tests" / "fixtures" / "runpod" / "runpod.yaml", project / "runpod.yaml")
+    run = invoke("eject", "runpod.yaml", "--out", "out")
+    assert run.code == 1 and "E0726" in run.stderr, run.stderr
+    assert "pod.trainer" in run.stderr and "runpod-volume.cache" in run.stderr
+    assert "Traceback" not in run.stderr and not (project / "out").exists()

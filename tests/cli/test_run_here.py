@@ -149,6 +149,19 @@ def test_a_failing_job_exits_with_its_exit_code(folder: Path) -> None:
     assert "node 0: failed (run exited with 7)" in done.stderr
 
 
+def test_a_runpod_training_group_runs_here_too(folder: Path) -> None:
+    spec = write_spec(folder, "python3 check.py")
+    pod = "    provider: runpod\n    gpu: NVIDIA H100 80GB HBM3\n    container_image: my/train:1\n"
+    spec.write_text(spec.read_text().replace("    type: g5.xlarge\n    count: 2\n", pod), encoding="utf-8")
+
+    done = runctl(folder, "run", "spec.yaml", "--here")
+
+    assert done.returncode == 0, done.stderr
+    (status,) = statuses(folder)
+    assert status["state"] == "succeeded"
+    assert "warning[W0823] instances.trainer.container_image: the spec's image my/train:1" in done.stderr
+
+
 def _wait_for_fifo(path: Path, proc: subprocess.Popen[str]) -> None:
     """Block until the job writes its line into the FIFO (or runctl ends first: a failed test)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

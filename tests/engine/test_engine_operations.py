@@ -176,6 +176,10 @@ def test_sigint_leaves_a_consistent_state_and_a_later_up_completes(tmp_path: Pat
         _wait_for_line(run.proc, " created")
         os.killpg(run.proc.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
         run.proc.communicate(timeout=180)
+        # The Python parent ends first; the Pulumi CLI of its group still cancels and writes its last
+        # checkpoint. A SIGKILL now would cut that write (a truncated state: "failed to load
+        # checkpoint: EOF"), so the whole group has to end by itself, as in a terminal.
+        _wait_group_gone(run.proc.pid, timeout=180)
     assert run.proc.returncode != 0
     state, graph = run.state, run.graph
 
@@ -254,6 +258,13 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid):
+        assert time.monotonic() < deadline, f"process group {pgid} still runs {timeout}s after Ctrl-C"
+        time.sleep(0.2)
 
 
 def test_an_s3_backend_on_moto_is_shared_by_two_work_dirs(tmp_path: Path, engine_moto: str) -> None:

@@ -19,11 +19,19 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import boto3
+
+from runctl_iac import staging
+from runctl_iac.compiler.graph import LaunchPlan
+from runctl_iac.launch import code
 
 VENV_BIN = Path(sys.executable).parent
 TOKEN = "imds-token-for-tests"
@@ -180,3 +188,41 @@ def kill_leftovers(root: Path) -> None:
         for pid_file in root.glob(f"var/lib/runctl/*/{name}"):
             with suppress(ValueError, OSError):
                 os.kill(int(pid_file.read_text()), 15)
+
+
+class Aws:
+    def __init__(self, endpoint: str) -> None:
+        self.s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+        self.ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=endpoint)
+
+    def text(self, bucket: str, key: str) -> str:
+        body: bytes = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body.decode()
+
+    def status(self, bucket: str, run_id: str, rank: int) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads(self.text(bucket, staging.status_key(run_id, rank)))
+        return doc
+
+
+def stage(endpoint: str, plan: LaunchPlan, tmp_path: Path, secret: str) -> tuple[Aws, str, LaunchPlan, str]:
+    """Buckets and the secret parameters (value `secret`) in moto, the code uploaded; returns (aws,
+    bucket, plan, code uri)."""
+    aws = Aws(endpoint)
+    suffix = uuid.uuid4().hex[:8]
+    bucket, ckpt = f"stage-{suffix}", f"ckpt-{suffix}"
+    for b in (bucket, ckpt):
+        aws.s3.create_bucket(Bucket=b)
+    for parameter in plan.secret_parameters.values():
+        aws.ssm.put_parameter(Name=parameter, Value=secret, Type="SecureString", Overwrite=True)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "hello.txt").write_text("code-v1")
+    packed = code.pack(src)
+    code.upload(aws.s3, bucket, staging.code_key(packed.digest), packed)
+    return (
+        aws,
+        bucket,
+        # autostop off: these nodes end with the job (test_node_autostop.py covers what follows it)
+        replace(plan, checkpoint_bucket=ckpt, autostop_idle_seconds=None),
+        f"s3://{bucket}/{staging.code_key(packed.digest)}",
+    )

@@ -6,7 +6,17 @@ from dataclasses import replace
 
 from runctl_iac.compiler import compile
 from runctl_iac.compiler.graph import Graph, LaunchPlan
-from runctl_iac.spec.model import Bucket, Checkpoints, Duration, InstanceGroup, Mount, Spec, Training, Volume
+from runctl_iac.spec.model import (
+    Bucket,
+    Checkpoints,
+    Duration,
+    InstanceGroup,
+    Mount,
+    RunPodGroup,
+    Spec,
+    Training,
+    Volume,
+)
 
 HOSTILE = (
     'it\'s "quoted" $(touch /tmp/runctl-pwned) `touch /tmp/runctl-pwned` ${HOME} \\ \n'
@@ -30,6 +40,18 @@ def spec(
         volumes={"data": Volume("data", 10)} if volumes else {},
         instances={"gpu": InstanceGroup("gpu", instance_type, count=count, mounts=mounts)},
         training=training or Training(group="gpu", run="python train.py"),
+    )
+
+
+def pod_spec(training: Training) -> Spec:
+    """One RunPod group `gpu` (2 × H100) that runs `training`, beside the checkpoint bucket."""
+    return Spec(
+        version=1,
+        name="demo",
+        region="us-east-1",
+        buckets={"ckpt": Bucket("ckpt")},
+        runpod_groups={"gpu": RunPodGroup("gpu", "NVIDIA H100 80GB HBM3", gpu_count=2)},
+        training=training,
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from runctl_iac.diagnostics import DiagnosticError
 from runctl_iac.launch import here, here_checks
 from runctl_iac.launch.runs import NodeStatus
-from runctl_iac.launch.script import render_script
+from runctl_iac.launch.script import OVERRIDES_MARKER, render_script
 from tests.launch.plans import HOSTILE, compiled, full_training, spec
 
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
@@ -33,7 +33,7 @@ def test_the_local_script_is_the_node_script_with_local_io(tmp_path: Path) -> No
     node = render_script(plan, None, project=graph.project, stack=graph.stack, region=graph.region)
     # everything up to the marker is the node script's own supervisor, only the values differ
     assert text.split("# ---- runctl run --here")[0].count("supervise()") == node.count("supervise()") == 1
-    assert here.OVERRIDES_MARKER not in text and "RUNCTL_NUM_NODES=3" in text
+    assert OVERRIDES_MARKER not in text and "RUNCTL_NUM_NODES=3" in text
     assert "RUNCTL_NODE_IPS=127.0.0.1,127.0.0.1,127.0.0.1" in text
     assert f"HERE_CODE_DIR={tmp_path}" in text
     path = tmp_path / "node.sh"

@@ -21,8 +21,9 @@ import pytest
 from runctl_iac import staging as layout
 from runctl_iac.compiler.graph import LaunchPlan
 from tests.launch import nodehost
+from tests.launch.nodehost import Aws
 from tests.launch.plans import compiled, full_training, spec
-from tests.launch.test_node_exec import IPS, STATE, Aws, _script, _setup
+from tests.launch.test_node_exec import IPS, SECRET, STATE, _script
 
 pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 SCALE = 600
@@ -74,8 +75,8 @@ def _shut_down(root: Path) -> list[str]:
 
 def _plan(endpoint: str, tmp_path: Path, count: int = 1, **changes: Any) -> tuple[Aws, str, LaunchPlan, str]:
     _graph, plan = compiled(spec(count=count, training=full_training(setup=None)))
-    aws, bucket, plan, code_uri = _setup(endpoint, plan, tmp_path)
-    # _setup turns autostop off for the plain launch tests; here it is on, with the shortest window
+    aws, bucket, plan, code_uri = nodehost.stage(endpoint, plan, tmp_path, SECRET)
+    # stage turns autostop off for the plain launch tests; here it is on, with the shortest window
     return aws, bucket, replace(plan, autostop_idle_seconds=WINDOW, **changes), code_uri
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from runctl_iac import staging
 from runctl_iac.compiler.graph import LaunchPlan
-from runctl_iac.launch import code
 from runctl_iac.launch.script import Runtime, render_script
 from tests.launch import nodehost
 from tests.launch.plans import HOSTILE, compiled, full_training, spec
@@ -39,43 +36,6 @@ sleep 1
 """
 
 
-class Aws:
-    def __init__(self, endpoint: str) -> None:
-        self.s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
-        self.ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=endpoint)
-
-    def text(self, bucket: str, key: str) -> str:
-        body: bytes = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return body.decode()
-
-    def status(self, bucket: str, run_id: str, rank: int) -> dict[str, Any]:
-        doc: dict[str, Any] = json.loads(self.text(bucket, staging.status_key(run_id, rank)))
-        return doc
-
-
-def _setup(endpoint: str, plan: LaunchPlan, tmp_path: Path) -> tuple[Aws, str, LaunchPlan, str]:
-    """Buckets and the secret parameter in moto, the code uploaded; returns (aws, bucket, plan, code uri)."""
-    aws = Aws(endpoint)
-    suffix = uuid.uuid4().hex[:8]
-    bucket, ckpt = f"stage-{suffix}", f"ckpt-{suffix}"
-    for b in (bucket, ckpt):
-        aws.s3.create_bucket(Bucket=b)
-    for parameter in plan.secret_parameters.values():
-        aws.ssm.put_parameter(Name=parameter, Value=SECRET, Type="SecureString", Overwrite=True)
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "hello.txt").write_text("code-v1")
-    packed = code.pack(src)
-    code.upload(aws.s3, bucket, staging.code_key(packed.digest), packed)
-    return (
-        aws,
-        bucket,
-        # autostop off: these nodes end with the job (test_node_autostop.py covers what follows it)
-        replace(plan, checkpoint_bucket=ckpt, autostop_idle_seconds=None),
-        f"s3://{bucket}/{staging.code_key(packed.digest)}",
-    )
-
-
 def _script(
     plan: LaunchPlan, rank: int, run_id: str, bucket: str, code_uri: str, ips: tuple[str, ...]
 ) -> str:
@@ -87,7 +47,7 @@ def test_two_nodes_run_to_success_and_a_second_launch_reuses_setup(tmp_path: Pat
     setup = 'echo setup >> "$RUNCTL_ROOT/setup-count"'
     _graph, plan = compiled(spec(count=2, training=full_training(run=SUCCESS_RUN, setup=setup)))
     plan = replace(plan, checkpoint_every_seconds=1)
-    aws, bucket, plan, code_uri = _setup(moto_server, plan, tmp_path)
+    aws, bucket, plan, code_uri = nodehost.stage(moto_server, plan, tmp_path, SECRET)
     run1 = staging.new_run_id()
     with nodehost.fake_imds() as imds:
         roots = [tmp_path / f"node{r}" for r in (0, 1)]
@@ -159,7 +119,7 @@ def test_every_unhappy_ending_is_recorded(tmp_path: Path, moto_server: str) -> N
         "driver": ("echo never", {}, {"STUB_GPUS": "broken"}),
     }
     _graph, base = compiled(spec(training=full_training(setup=None)))
-    aws, bucket, base, code_uri = _setup(moto_server, base, tmp_path)
+    aws, bucket, base, code_uri = nodehost.stage(moto_server, base, tmp_path, SECRET)
     runs = {name: staging.new_run_id() for name in cases}
     marker = Path("/tmp/runctl-pwned")
     marker.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from runctl_iac import staging
 from runctl_iac.launch.script import Runtime, render_script
 from tests.launch import nodehost
 from tests.launch.plans import compiled, full_training, spec
-from tests.launch.test_node_exec import STATE, _setup, _wait_for
+from tests.launch.test_node_exec import SECRET, STATE, _wait_for
 
 pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 
@@ -31,7 +31,7 @@ def test_interruption_then_relaunch_restores_the_checkpoint_as_restart_1(
     tmp_path: Path, moto_server: str
 ) -> None:
     _graph, base = compiled(spec(training=full_training(setup=None)))
-    aws, bucket, plan, code_uri = _setup(moto_server, replace(base, run=JOB), tmp_path)
+    aws, bucket, plan, code_uri = nodehost.stage(moto_server, replace(base, run=JOB), tmp_path, SECRET)
     run_id = staging.new_run_id()
 
     def script(restart: int) -> str:

@@ -20,6 +20,8 @@ from runctl_iac.spec.model import (
     Duration,
     LifecycleRule,
     Mount,
+    RunPodGroup,
+    RunPodVolume,
     SourceMap,
     Spec,
     Spot,
@@ -45,6 +47,7 @@ volumes:
   data:
     {size_gb: 500, type: gp3, iops: 6000, throughput_mbps: 500, from_snapshot: snap-0123abcd, retain: true}
   fast: {size_gb: 100, type: io2, iops: 50000}
+  pool: {provider: runpod, size_gb: 300, data_center: US-KS-2, retain: true}
 instances:
   trainer:
     type: g5.12xlarge
@@ -54,11 +57,26 @@ instances:
     disk_gb: 300
     volumes: {fast: /fast, data: /data}
   helper:
+    provider: aws
     type: t3.large
     spot: true
     capacity: {move_volumes: snapshot}
   extra:
     capacity: {types: [m6i.large, m7i.large], market: [on-demand, spot]}
+  pod:
+    provider: runpod
+    gpu: NVIDIA H100 80GB HBM3
+    gpu_count: 2
+    count: 1
+    cloud: community
+    container_image: my/image:1
+    container_disk_gb: 60
+    volume_gb: 0
+    data_centers: [US-KS-2]
+    ports: ["8888/http"]
+    env: {B: "2"}
+    interruptible: true
+    volumes: {pool: /workspace}
 training:
   group: trainer
   code: ./src
@@ -163,7 +181,24 @@ def test_full_spec_is_built_exactly() -> None:
     assert training.max_runtime is not None and training.max_runtime.hours == Decimal(12)
     assert training.staging_bucket == "full-data"
     assert training.autostop == Autostop(Duration("1h", 3600), "terminate", 5)
-    assert spec.source.locate(("instances", "trainer", "count")).line == 21
+    assert spec.source.locate(("instances", "trainer", "count")).line == 22
+    assert spec.runpod_volumes == {"pool": RunPodVolume("pool", 300, "US-KS-2", retain=True)}
+    assert spec.runpod_groups == {
+        "pod": RunPodGroup(
+            "pod",
+            "NVIDIA H100 80GB HBM3",
+            gpu_count=2,
+            cloud="community",
+            container_image="my/image:1",
+            container_disk_gb=60,
+            data_centers=("US-KS-2",),
+            ports=("8888/http",),
+            env={"B": "2"},
+            interruptible=True,
+            mounts=(Mount("pool", "/workspace"),),
+        )
+    }
+    assert "pod" not in spec.instances and "pool" not in spec.volumes
 
 
 def test_money_is_decimal_without_float_noise() -> None:
@@ -216,7 +251,9 @@ def _field_paths_in(data: Any, prefix: str = "", maps: frozenset[str] = frozense
 def test_full_fixture_sets_every_schema_field() -> None:
     """FULL exercises every field, so test_full_spec_is_built_exactly covers the whole builder."""
     doc = load_yaml(FULL.encode(), "spec.yaml")
-    maps = frozenset({"buckets", "volumes", "instances", "tags", "training.env", "instances.volumes"})
+    maps = frozenset(
+        {"buckets", "volumes", "instances", "tags", "training.env", "instances.volumes", "instances.env"}
+    )
     used = _field_paths_in(doc.data, "", maps)
     # capacity.zones cannot sit beside FULL's network.subnet (E0330): it is built in test_capacity
     used |= {"instances.capacity.zones"}
