@@ -62,7 +62,8 @@ def job(
         now = datetime.now(UTC)
         hourly = node_hourly(opened.graph, opened.spec, plan)
         rows = job_rows(statuses, now, hourly)
-        placed = candidate_in_use(opened.spec.instances[plan.group], hourly)
+        group = opened.spec.instances.get(plan.group)  # None: a RunPod pod (no candidates)
+        placed = None if group is None else candidate_in_use(group, hourly)
         warn(job_warnings(plan, statuses, now))
         manifest = runs.read_manifest(s3, bucket, run_id)
         if output is OutputFormat.json:
