@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,36 +74,55 @@ def apply(
     the one that worked is recorded in the stack, and a table of the tries is printed; --candidate N
     pins one (`runctl apply examples/capacity.yaml --candidate 3`).
     """
-    spec, stack, stacks_dir, local, backend = (
-        where.spec_path,
-        where.stack,
-        where.stacks_dir,
-        where.local,
-        where.backend,
+    flags = ApplyFlags(
+        yes, no_launch, wait, not no_refresh, parallel, plan_file, tuple(target), target_dependents, candidate
     )
-    from runctl_iac.cli.engine_common import TerminalUI, interrupted_exit, new_passphrase_warning
+    raise typer.Exit(apply_stack(where, flags))
+
+
+@dataclass(frozen=True)
+class ApplyFlags:
+    """How to apply: the command's options (`runctl watch` re-applies with yes and no_launch)."""
+
+    yes: bool = False
+    no_launch: bool = False
+    wait: bool = False
+    refresh: bool = True
+    parallel: int | None = None
+    plan_file: Path | None = None
+    targets: tuple[str, ...] = ()
+    target_dependents: bool = False
+    candidate: int | None = None
+
+
+def apply_stack(where: StackArgs, flags: ApplyFlags) -> int:
+    """Apply SPEC's stack (capacity failover included); the exit code (0 or 1). Diagnostics and
+    Ctrl-C end the command, as for every engine command (`engine_exits`)."""
+    from runctl_iac.cli.engine_common import TerminalUI, engine_exits, new_passphrase_warning
     from runctl_iac.compiler import compile as compile_spec
     from runctl_iac.diagnostics import DiagnosticError
+    from runctl_iac.engine.account import caller_account
     from runctl_iac.engine.apply import ApplyRequest
-    from runctl_iac.engine.driver import Interrupted
+    from runctl_iac.engine.command import pulumi_command
     from runctl_iac.engine.failover import apply_with_failover
+    from runctl_iac.engine.targets import local_endpoint, stack_target
+    from runctl_iac.launch.stopped import start_instances, stopped_instances
+    from runctl_iac.plan.config import load_project_config
 
-    loaded, graph, launch_plan, warnings = load_compiled(spec, stack, stacks_dir, local)
-    if loaded.target == "local" and backend is not None:
+    spec = where.spec_path
+    loaded, graph, launch_plan, warnings = load_compiled(spec, where.stack, where.stacks_dir, where.local)
+    if loaded.target == "local" and where.backend is not None:
         raise usage_error("--backend does not apply to the local target: its state lives in .runctl/local/")
     ui = TerminalUI("update")
     if warnings:
         ui.warn(warnings)
     try:
-        from runctl_iac.engine.account import caller_account
-        from runctl_iac.engine.command import pulumi_command
-        from runctl_iac.engine.targets import local_endpoint, stack_target
-        from runctl_iac.launch.stopped import start_instances, stopped_instances
-        from runctl_iac.plan.config import load_project_config
-
         pulumi_command()  # E0701 (no CLI, or too old) before a passphrase is generated for nothing
         is_local = loaded.target == "local"
-        tgt = stack_target(spec, graph.project, graph.stack, backend, local=is_local, create=True)
+        tgt = stack_target(spec, graph.project, graph.stack, where.backend, local=is_local, create=True)
+    except DiagnosticError as exc:
+        raise fail(exc.diagnostics) from None
+    with engine_exits("apply", tgt, str(spec)):
         new_passphrase_warning(tgt)
         endpoint = local_endpoint(tgt)
         request = ApplyRequest(
@@ -112,25 +132,21 @@ def apply(
             launch_plan=launch_plan,
             target=tgt,
             config=load_project_config(spec),
-            yes=yes,
-            no_launch=no_launch,
-            refresh=not no_refresh,
-            parallel=parallel,
-            plan_file=plan_file,
-            targets=list(target),
-            target_dependents=target_dependents,
+            yes=flags.yes,
+            no_launch=flags.no_launch,
+            refresh=flags.refresh,
+            parallel=flags.parallel,
+            plan_file=flags.plan_file,
+            targets=list(flags.targets),
+            target_dependents=flags.target_dependents,
             endpoint_url=endpoint,
-            after_up=launch_stage(wait=wait, yes=yes),
+            after_up=launch_stage(wait=flags.wait, yes=flags.yes),
             account_lookup=lambda: caller_account(loaded.region, endpoint),
             stopped_lookup=lambda outputs: stopped_instances(outputs, loaded.region, endpoint),
             start_stopped=lambda ids: start_instances(ids, loaded.region, endpoint),
         )
-        code = apply_with_failover(request, ui, compile_spec, candidate)
-    except DiagnosticError as exc:
-        raise fail(exc.diagnostics) from None
-    except Interrupted:
-        raise interrupted_exit("apply", tgt, str(spec)) from None
-    raise typer.Exit(code if code in (0, EXIT_ERROR) else EXIT_ERROR)
+        code = apply_with_failover(request, ui, compile_spec, flags.candidate)
+    return code if code in (0, EXIT_ERROR) else EXIT_ERROR
 
 
 def register(app: typer.Typer) -> None:

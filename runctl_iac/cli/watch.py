@@ -114,30 +114,13 @@ def _watcher(where: StackArgs, opened: Opened, max_restarts: int, retry: bool, l
 
 def _reapply(where: StackArgs, opened: Opened) -> Mapping[str, Any]:
     """`runctl apply SPEC --yes --no-launch` for the stack (capacity failover included); its outputs."""
-    from runctl_iac.cli.apply import apply
+    from runctl_iac.cli.apply import ApplyFlags, apply_stack
     from runctl_iac.launch.outputs import read_outputs
 
     spec = where.spec_path
-    try:
-        apply(
-            spec=spec,
-            stack=opened.spec.stack,
-            stacks_dir=where.stacks_dir,
-            yes=True,
-            no_launch=True,
-            wait=False,
-            no_refresh=False,
-            parallel=None,
-            plan_file=None,
-            target=[],
-            target_dependents=False,
-            backend=None,
-            local=opened.spec.target == "local",
-            candidate=None,
-        )
-    except typer.Exit as done:
-        if done.exit_code:
-            raise
+    code = apply_stack(where, ApplyFlags(yes=True, no_launch=True))
+    if code:
+        raise typer.Exit(code)
     sys.stdout.flush()
     return read_outputs(spec, opened.graph.project, opened.graph.stack, local=opened.spec.target == "local")
 

@@ -46,8 +46,11 @@ def _hint(status: int, message: str) -> str:
 
 
 class RunPodClient:
-    def __init__(self, api_key: str, base_url: str | None = None) -> None:
+    def __init__(self, api_key: str, base_url: str | None = None, secrets: tuple[str, ...] = ()) -> None:
+        """`secrets`: other secret values the requests carry (the pod's AWS key in its env); they
+        and the API key are cut out of every error, in case RunPod echoes a request back."""
         self._key = api_key
+        self._secrets = tuple(v for v in (api_key, *secrets) if v)
         self.base_url = (base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -63,7 +66,8 @@ class RunPodClient:
                     return json.loads(raw) if raw else None
             except urllib.error.HTTPError as err:
                 text = err.read().decode("utf-8", "replace")
-                message = _message(text) or err.reason or "request failed"
+                # secrets out before `_message` shortens the text, which could cut one in two
+                message = _message(self._scrub(text)) or str(err.reason) or "request failed"
                 if err.code == 429 and attempt + 1 < RATE_LIMIT_TRIES:
                     time.sleep(_retry_after(err.headers.get("Retry-After"), attempt))
                     continue
@@ -71,6 +75,11 @@ class RunPodClient:
             except urllib.error.URLError as err:
                 raise RunPodError(0, f"{method} {path}: cannot reach {self.base_url}: {err.reason}") from None
         raise AssertionError("unreachable")  # the last try either returns or raises
+
+    def _scrub(self, text: str) -> str:
+        for value in self._secrets:
+            text = text.replace(value, "[secret]")
+        return text
 
 
 def _message(text: str) -> str:

@@ -72,7 +72,7 @@ VOLUME_UPDATABLE = ("name", "size")
 
 
 def _client(props: Mapping[str, Any]) -> RunPodClient:
-    return RunPodClient(str(props[API_KEY]))
+    return RunPodClient(str(props[API_KEY]), secrets=tuple(str(props[p]) for p in AWS_ENV if props.get(p)))
 
 
 def _body(props: Mapping[str, Any], fields: Mapping[str, str], keys: Any = None) -> dict[str, Any]:

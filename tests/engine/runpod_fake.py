@@ -4,7 +4,9 @@ https://rest.runpod.io/v1 (docs.runpod.io/api-reference: POST/GET/PATCH/DELETE /
 
 - a wrong or missing key: 401 {"error": "..."};
 - a GPU type listed in `no_capacity`: 500 with RunPod's "no longer any instances available" message;
-- `throttle(n)`: the next n requests get 429 with `Retry-After: 0`.
+- `throttle(n)`: the next n requests get 429 with `Retry-After: 0`;
+- `echo_errors`: a create is refused with a 400 that quotes the request body back (as validation
+  errors of many APIs do), to prove no secret of the body reaches runctl's errors.
 
 `calls` records (method, path, body) of every accepted request; bodies never hold the key (it is a header).
 """
@@ -37,6 +39,7 @@ class FakeRunPod:
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     no_capacity: set[str] = field(default_factory=set)
+    echo_errors: bool = False
     throttled: int = 0
     rate_limited: int = 0  # how many 429s were answered
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -108,6 +111,8 @@ class FakeRunPod:
         return 200, pod
 
     def _create_pod(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if self.echo_errors:
+            return 400, {"error": f"invalid pod request: env {json.dumps(body.get('env'))}"}
         for required in ("imageName", "gpuTypeIds"):
             if required not in body:
                 return 400, {"error": f"{required} is required"}

@@ -134,6 +134,16 @@ def test_auth_failure_names_the_variable_never_the_key(fake: FakeRunPod) -> None
     assert "rpa_WRONG_secret_value" not in str(err.value) and KEY not in str(err.value)
 
 
+def test_an_error_quoting_the_request_back_never_carries_a_secret(fake: FakeRunPod) -> None:
+    fake.echo_errors = True
+    secret = "pod-aws-secret-echoed-0123"
+    with pytest.raises(RunPodError) as err:
+        PodProvider().create(pod_props(aws_access_key_id="AKIAPOD", aws_secret_access_key=secret))
+    text = str(err.value) + (err.value.hint or "")
+    assert "invalid pod request" in text and "AWS_SECRET_ACCESS_KEY" in text  # the echo did arrive
+    assert secret not in text and "AKIAPOD" not in text and "[secret]" in text
+
+
 def test_no_capacity_says_what_to_try(fake: FakeRunPod) -> None:
     fake.no_capacity.add("NVIDIA H100 80GB HBM3")
     with pytest.raises(RunPodError) as err:
