@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.plan_helpers import invoke
+from tests.engine.real import local_project
 from tests.engine.runpod_fake import FakeRunPod, runpod_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +35,10 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 @contextmanager
 def _local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec_text: str) -> Iterator[Path]:
-    """A project in tmp_path holding spec.yaml, with the local AWS emulator running; yields the spec."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "runctl.toml").write_text("")
-    # the state folder: created here until the product creates it on first use (another change)
-    (tmp_path / ".runctl" / "state").mkdir(parents=True)
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(spec_text)
-    assert invoke("local", "start").code == 0
-    try:
-        yield spec
-    finally:
-        invoke("local", "stop")
+    """A user's empty folder (no git, no runctl.toml, an empty HOME) holding spec.yaml, with the local
+    AWS emulator running; yields the spec."""
+    with local_project(tmp_path, monkeypatch, files={"spec.yaml": spec_text}) as work:
+        yield work / "spec.yaml"
 
 
 def _ok(*args: str) -> str:
@@ -66,7 +59,7 @@ def test_runpod_lifecycle_through_the_engine(
         volume = next(iter(runpod.volumes.values()))
         assert pod["name"] == "runctl-rp-mixed-dev-trainer" and pod["networkVolumeId"] == volume["id"]
         assert pod["env"]["RUNCTL_PROJECT"] == "rp-mixed" and "RUNCTL_EXPIRES_AT" in pod["env"]
-        state = "".join(p.read_text(errors="replace") for p in (tmp_path / ".runctl").rglob("*.json"))
+        state = "".join(p.read_text(errors="replace") for p in (spec.parent / ".runctl").rglob("*.json"))
         assert "runctl-rp-mixed-dev-trainer" in state and KEY not in state  # only the ciphertext
 
         # edit: the volume grows in place, the pod keeps its id
@@ -130,7 +123,7 @@ def test_a_training_pod_gets_the_bootstrap_and_its_aws_key_only_encrypted_in_sta
         assert env["AWS_ACCESS_KEY_ID"] == "AKIAENGINEPOD" and env["AWS_SECRET_ACCESS_KEY"] == AWS_SECRET
         assert env["RUNCTL_LAUNCH_KEY"] == "pods/trainer/launch.json"
         assert env["RUNCTL_BUCKET"].startswith("runctl-rp-mixed-dev-staging-")  # the physical name
-        state = "".join(p.read_text(errors="replace") for p in (tmp_path / ".runctl").rglob("*.json"))
+        state = "".join(p.read_text(errors="replace") for p in (spec.parent / ".runctl").rglob("*.json"))
         assert "pods/trainer/launch.json" in state
         assert AWS_SECRET not in state and "AKIAENGINEPOD" not in state and KEY not in state
         for args in (("plan", spec.name), ("status", spec.name), ("refresh", spec.name)):
